@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""alignkg command line: a thin layer over the graph package.
+
+Each command parses its arguments, calls one function of ``graph``, and prints
+the answer in the format chosen with ``--format``. Errors of the package become
+one line on stderr and exit code 2 (see :class:`AlignGroup`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from graph.errors import AlignKGError
+
+FORMATS = ("table", "json", "csv")
+
+
+class AlignGroup(click.Group):
+    """A click group whose every failure is one line on stderr, never a traceback.
+
+    Exit codes: 0 success (also for an empty answer), 1 data that does not
+    conform (``validate``), 2 bad input, 130 interrupted.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name or "alignkg", complete_var, standalone_mode=False, **extra)
+        except AlignKGError as exc:
+            code = _fail(str(exc), exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            code = _fail(f"{exc.format_message()}{hint}", 2)
+        except click.ClickException as exc:
+            code = _fail(exc.format_message(), exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            code = _fail("interrupted", 130)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 0
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int) -> int:
+    from graph.output import clean
+
+    click.echo(f"alignkg: error: {clean(' '.join(message.split()))}", err=True)
+    return code
+
+
+def read_options(func):
+    """The options every read command shares: --format and --data."""
+    func = click.option("--data", "data", multiple=True, metavar="FILE",
+                        help="Add your own RDF file (.ttl .nt .rdf .jsonld); repeatable.")(func)
+    func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="Output format.")(func)
+    return func
+
+
+def store(data):
+    from graph.store import Store
+
+    return Store(data)
+
+
+def emit(result, fmt):
+    """Print a Result: data on stdout, a note on stderr when a table is empty."""
+    from graph.output import render
+
+    text = render(result, fmt)
+    if text:
+        click.echo(text, nl=False)
+    if fmt == "table" and not result.rows:
+        click.echo("no results", err=True)
+
+
+@click.group(cls=AlignGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name=None, version=__import__("graph").__version__, prog_name="alignkg")
+def cli():
+    """A knowledge graph of AI-alignment proposals, the concepts and assumptions
+    they rest on, and how they depend on each other.
+
+    NAME is a label or alternative label (any case), a prefixed name such as
+    akg:myopia, or a full IRI.
+    """
+
+
+@cli.command("list")
+@click.argument("kind", required=False)
+@read_options
+def list_cmd(kind, fmt, data):
+    """Entities of a KIND (proposals, concepts, assumptions, techniques,
+    failure-modes, criteria, evaluations, sources, ...); all without KIND."""
+    from graph import answers
+
+    emit(answers.list_entities(store(data).nx, kind), fmt)
+
+
+@cli.command()
+@click.argument("name")
+@read_options
+def show(name, fmt, data):
+    """One entity: kind, definition, evaluations, relations both ways, sources."""
+    from graph import answers
+
+    emit(answers.show(store(data).nx, name), fmt)
+
+
+@cli.command("depends-on")
+@click.argument("name")
+@click.option("--direct", is_flag=True, help="Only one dependency step (then broader concepts).")
+@click.option("--explain", is_flag=True, help="Print each path with the source section of every step.")
+@read_options
+def depends_on(name, direct, explain, fmt, data):
+    """The proposals that depend on NAME, transitively through dependency
+    edges and broader concepts."""
+    from graph import answers
+
+    emit(answers.depends_on(store(data).nx, name, direct=direct, explain=explain), fmt)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--direct", is_flag=True, help="Only one dependency step (then broader concepts).")
+@click.option("--explain", is_flag=True, help="Print each path with the source section of every step.")
+@click.option("--kind", "kinds", multiple=True, help="Only dependencies of this kind; repeatable.")
+@read_options
+def dependencies(name, direct, explain, kinds, fmt, data):
+    """What proposal NAME depends on."""
+    from graph import answers
+
+    emit(answers.dependencies(store(data).nx, name, direct=direct, explain=explain, kinds=kinds), fmt)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True, metavar="A B [C ...]")
+@click.option("--direct", is_flag=True, help="Only direct dependencies.")
+@click.option("--explain", is_flag=True, help="Print each proposal's path to every shared item.")
+@read_options
+def shared(names, direct, explain, fmt, data):
+    """What the proposals A, B, ... depend on in common."""
+    from graph import answers
+
+    emit(answers.shared(store(data).nx, names, direct=direct, explain=explain), fmt)
+
+
+@cli.command()
+@click.option("--focus", metavar="NAME", help="Map NAME, what it depends on and what depends on it.")
+@click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/).")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def render(focus, output, force, data):
+    """Write an interactive, self-contained HTML map and print its path."""
+    from graph.render import write_map
+
+    path = write_map(store(data).nx, focus=focus, output=output, force=force)
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--file", "-f", "query_file", metavar="FILE", help="Read the query from FILE ('-' for stdin).")
+@read_options
+def sparql(query, query_file, fmt, data):
+    """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); with
+    no QUERY and no --file it is read from stdin."""
+    from graph import sparql as sq
+
+    text = sq.query_text(query, query_file)
+    emit(sq.run(store(data).rdf, text), fmt)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter; repeatable.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@read_options
+def query(name, params, list_, fmt, data):
+    """Run a named query from queries/ with its parameters bound."""
+    from graph import queries
+
+    if list_ or not name:
+        emit(queries.listing(), fmt)
+        return
+    st = store(data)
+    emit(queries.run_named(st, name, params), fmt)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, metavar="[FILE ...]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def validate(ctx, files, fmt):
+    """Check the shipped data (plus FILEs) against ontology/shapes.ttl.
+    Exit 0 if it conforms, 1 if not."""
+    from graph.validate import validate as run_validation
+
+    result, conforms = run_validation(store(files).rdf)
+    emit(result, fmt)
+    if fmt == "table":
+        click.echo("conforms" if conforms else f"does not conform: {len(result.rows)} problem(s)", err=True)
+    if not conforms:
+        ctx.exit(1)
+
+
+def main():
+    cli.main(prog_name="alignkg")
+
+
+if __name__ == "__main__":
+    main()

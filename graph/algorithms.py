@@ -1,0 +1,185 @@
+"""Reachability along dependency edges: pure functions on the projected graph.
+
+"P depends on X" when X can be reached from P along dependency edges (any
+sub-property of akg:dependsOn) and skos:broader edges (depending on a narrower
+concept is depending on the broader one). Other relations (variant of,
+contrasted with, mitigates, vulnerable to, ...) are never followed. With
+``direct=True`` a path may use exactly one dependency edge, followed by any
+number of broader edges.
+
+Every answer carries an explanation: the shortest path, as a list of steps
+``{"from", "to", "relation", ...edge attributes}``. These functions take a
+networkx graph and return plain data; they know nothing of rdflib or pyvis.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+PROPOSAL = frozenset({"proposal"})
+
+
+def _followed(data) -> bool:
+    return bool(data.get("dependency") or data.get("hierarchy"))
+
+
+def _cost(data) -> int:
+    return 1 if data.get("dependency") else 0
+
+
+def _step(G, u, v, key):
+    data = G.edges[u, v, key]
+    return {"from": u, "to": v, **{k: data[k] for k in data}}
+
+
+def _search(G, start, *, reverse, direct):
+    """Breadth-first search over followed edges from ``start``.
+
+    Returns ``{node: (steps, previous_state)}`` style parent links, as a dict
+    mapping each reached node to its shortest path (list of steps) from or to
+    ``start``. States are (node, dependency edges used) so that ``direct``
+    can cap that number at one.
+    """
+    limit = 1 if direct else None
+    parent = {(start, 0): None}
+    queue = deque([(start, 0)])
+    while queue:
+        node, used = queue.popleft()
+        edges = G.in_edges(node, keys=True, data=True) if reverse else G.out_edges(node, keys=True, data=True)
+        for u, v, key, data in sorted(edges, key=lambda e: (e[0], e[1], e[2])):
+            if not _followed(data):
+                continue
+            nxt = u if reverse else v
+            spent = used + _cost(data)
+            if limit is not None and spent > limit:
+                continue
+            state = (nxt, spent)
+            if state not in parent:
+                parent[state] = ((node, used), (u, v, key))
+                queue.append(state)
+    paths = {}
+    for state in parent:  # insertion order is BFS order: first state per node is shortest
+        node, used = state
+        if node == start or node in paths or used == 0:
+            continue
+        steps, cur = [], state
+        while parent[cur] is not None:
+            cur, (u, v, key) = parent[cur]
+            steps.append(_step(G, u, v, key))
+        paths[node] = steps if reverse else steps[::-1]
+    return paths
+
+
+def depends_on(G, target, *, direct=False, kinds=PROPOSAL):
+    """The entities of ``kinds`` that depend on ``target``, with explanation paths.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Projected graph (edges carry ``dependency`` and ``hierarchy`` flags).
+    target : str
+        Node key of the thing depended on.
+    direct : bool
+        Only one dependency step (then broader edges) instead of the closure.
+    kinds : collection of str or None
+        Kinds of dependents to report (proposals by default; None for all).
+
+    Returns
+    -------
+    list of dict
+        ``{"node": key, "path": [step, ...]}`` sorted by path length, then key;
+        each path runs from the dependent to ``target``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("p", {"kind": "proposal"}), ("t", {"kind": "technique"}),
+    ...                   ("m1", {"kind": "concept"}), ("m", {"kind": "concept"})])
+    >>> G.add_edge("p", "t", key="usesTechnique", dependency=True)
+    'usesTechnique'
+    >>> G.add_edge("t", "m1", key="requires", dependency=True)
+    'requires'
+    >>> G.add_edge("m1", "m", key="broader", hierarchy=True)
+    'broader'
+    >>> [(r["node"], len(r["path"])) for r in depends_on(G, "m")]
+    [('p', 3)]
+    >>> depends_on(G, "m", direct=True)
+    []
+    """
+    paths = _search(G, target, reverse=True, direct=direct)
+    found = [{"node": n, "path": p} for n, p in paths.items() if kinds is None or G.nodes[n].get("kind") in kinds]
+    return sorted(found, key=lambda r: (len(r["path"]), r["node"]))
+
+
+def dependencies(G, source, *, direct=False, kinds=None):
+    """What ``source`` depends on, with explanation paths.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    source : str
+        Node key of the dependent (usually a proposal).
+    direct : bool
+        Only one dependency step (then broader edges).
+    kinds : collection of str or None
+        Kinds of dependencies to report (all by default).
+
+    Returns
+    -------
+    list of dict
+        ``{"node": key, "path": [step, ...]}``, paths running from ``source``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("p", "t", key="usesTechnique", dependency=True)
+    'usesTechnique'
+    >>> G.add_edge("t", "x", key="variantOf", dependency=False)
+    'variantOf'
+    >>> [r["node"] for r in dependencies(G, "p")]
+    ['t']
+    """
+    paths = _search(G, source, reverse=False, direct=direct)
+    found = [{"node": n, "path": p} for n, p in paths.items() if kinds is None or G.nodes[n].get("kind") in kinds]
+    return sorted(found, key=lambda r: (len(r["path"]), r["node"]))
+
+
+def shared(G, sources, *, direct=False, kinds=None):
+    """What every one of ``sources`` depends on, with each one's path.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    sources : sequence of str
+        Two or more node keys (usually proposals).
+    direct : bool
+        Only direct dependencies (one dependency step, then broader edges).
+    kinds : collection of str or None
+        Kinds of shared dependencies to report.
+
+    Returns
+    -------
+    list of dict
+        ``{"node": key, "paths": {source: [step, ...]}}`` sorted by the
+        longest of the paths, then key.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "hch", key="limitsTo", dependency=True)
+    'limitsTo'
+    >>> G.add_edge("b", "hch", key="limitsTo", dependency=True)
+    'limitsTo'
+    >>> G.add_edge("b", "x", key="requires", dependency=True)
+    'requires'
+    >>> [r["node"] for r in shared(G, ["a", "b"])]
+    ['hch']
+    """
+    per_source = {s: {r["node"]: r["path"] for r in dependencies(G, s, direct=direct, kinds=kinds)} for s in sources}
+    common = set.intersection(*(set(d) for d in per_source.values())) if per_source else set()
+    common -= set(sources)
+    found = [{"node": n, "paths": {s: per_source[s][n] for s in sources}} for n in common]
+    return sorted(found, key=lambda r: (max(len(p) for p in r["paths"].values()), r["node"]))

@@ -1,0 +1,137 @@
+"""Formatting answers (table, json, csv) and writing files atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import OutputError
+
+FORMATS = ("table", "json", "csv")
+
+
+@dataclass
+class Result:
+    """An answer: rows plus what each format needs to print them.
+
+    ``rows`` are plain dicts (they become the JSON ``results`` array);
+    ``columns`` pick and order the keys shown in table and CSV; ``meta`` holds
+    extra top-level JSON keys (``target``, ``proposals``, ...); ``header`` and
+    ``detail`` add human-readable lines to the table format only.
+    """
+
+    rows: list
+    columns: list
+    meta: dict = field(default_factory=dict)
+    header: list = field(default_factory=list)
+    detail: Callable[[dict], list] | None = None
+    json_override: object = None
+
+
+def clean(text) -> str:
+    """Make a value safe to print on a terminal: control characters become visible escapes.
+
+    >>> clean("a\\x1b[31mred")
+    'a\\\\x1b[31mred'
+    """
+    if text is None:
+        return ""
+    if isinstance(text, (list, tuple)):
+        text = "; ".join(clean(t) for t in text)
+    text = str(text)
+    return "".join(
+        c if unicodedata.category(c) not in ("Cc", "Cf") or c == "\u200d" else c.encode("unicode_escape").decode()
+        for c in text
+    )
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def to_json(result: Result) -> str:
+    if result.json_override is not None:
+        return json.dumps(result.json_override, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({**result.meta, "results": result.rows}, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(result: Result) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    ids = [c for c in ("iri", "label", "kind") if result.rows and c in result.rows[0]]
+    columns = ids + [c for c in result.columns if c not in ids]
+    writer.writerow(columns)
+    for row in result.rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def to_table(result: Result, width: int = 72) -> str:
+    lines = [clean(h) for h in result.header]
+    if result.rows and result.columns:
+        cells = [[clean(_cell(row.get(c))) for c in result.columns] for row in result.rows]
+        last = len(result.columns) - 1  # the last column is never cut
+        cells = [[c if len(c) <= width or i == last else c[: width - 1] + "…" for i, c in enumerate(r)] for r in cells]
+        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(result.columns)]
+        fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+        if lines:
+            lines.append("")
+        lines.append(fmt(result.columns))
+        lines.append(fmt(["-" * w for w in widths]))
+        for row, r in zip(result.rows, cells):
+            lines.append(fmt(r))
+            if result.detail:
+                lines.extend(clean(d) for d in result.detail(row))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render(result: Result, fmt: str) -> str:
+    """The text of ``result`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    return {"json": to_json, "csv": to_csv, "table": to_table}[fmt](result)
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A failure leaves no partial file; an existing file is only replaced with
+    ``force`` (or when it is a file alignkg generated under ``output/``, which
+    the caller signals with ``force``).
+    """
+    path = Path(path)
+    if path.exists() and path.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; use --force to overwrite")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{parent}: no such directory")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

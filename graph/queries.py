@@ -1,0 +1,140 @@
+"""Named SPARQL queries: the .rq files of ``queries/`` and their metadata headers.
+
+A named query starts with comment lines of the form ``# key: value``::
+
+    # summary: one line
+    # description: what it answers and how to read it
+    # param: target (name, default: myopia) - what the parameter means
+    # example: alignkg query direct-dependents --param target=HCH
+
+Parameter types: ``name`` (resolved like a NAME on the command line, then
+bound as an IRI), ``iri``, ``string``, ``integer``. Values are bound with
+``initBindings`` as ``?param``; they are never formatted into the query text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import QUERIES_DIR
+from .errors import AlignKGError, QueryError
+from .output import Result
+
+_HEADER = re.compile(r"^#\s*(\w+)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*\((\w+)(?:\s*,\s*default:\s*([^)]*))?\)\s*(?:[-—]+\s*(.*))?$")
+TYPES = ("name", "iri", "string", "integer")
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    path: Path
+    text: str
+    summary: str = ""
+    description: str = ""
+    example: str = ""
+    params: list = field(default_factory=list)
+
+
+def parse(path: Path) -> NamedQuery:
+    """Read one .rq file and its header."""
+    text = path.read_text(encoding="utf-8")
+    q = NamedQuery(path.stem, path, text)
+    last = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if m:
+            key, value = m.group(1).lower(), m.group(2).strip()
+            if key == "param":
+                pm = _PARAM.match(value)
+                if not pm or pm.group(2) not in TYPES:
+                    raise QueryError(f"{path}: bad param line {value!r}")
+                q.params.append(Param(pm.group(1), pm.group(2), pm.group(3), pm.group(4) or ""))
+            elif key in ("summary", "description", "example"):
+                setattr(q, key, value)
+            last = key
+        elif last == "description":  # continuation lines
+            q.description += " " + line.lstrip("#").strip()
+    return q
+
+
+def catalogue(directory: Path = QUERIES_DIR) -> dict:
+    """Every named query, by name."""
+    return {p.stem: parse(p) for p in sorted(directory.glob("*.rq"))}
+
+
+def listing(directory: Path = QUERIES_DIR) -> Result:
+    rows = []
+    for q in catalogue(directory).values():
+        params = ", ".join(f"{p.name}={p.default}" if p.default else p.name for p in q.params)
+        rows.append({"name": q.name, "summary": q.summary, "description": q.description, "params": params,
+                     "parameters": [p.__dict__ for p in q.params], "example": q.example})
+    return Result(rows, ["name", "params", "summary"])
+
+
+def _parse_params(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise AlignKGError(f"bad --param {pair!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def bindings(store, q: NamedQuery, pairs) -> dict:
+    """Turn ``--param`` values into rdflib terms for ``initBindings``."""
+    from rdflib import Literal, URIRef, Variable
+
+    from .resolve import resolve
+
+    given = _parse_params(pairs)
+    known = {p.name: p for p in q.params}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise AlignKGError(f"query {q.name!r} has no parameter {unknown[0]!r}; it takes: {', '.join(known) or 'none'}")
+    out = {}
+    for p in q.params:
+        value = given.get(p.name, p.default)
+        if value is None:
+            raise AlignKGError(f"query {q.name!r} needs --param {p.name}=... ({p.description})")
+        if p.type == "name":
+            term = URIRef(resolve(store.nx, value))
+        elif p.type == "iri":
+            term = URIRef(value)
+        elif p.type == "integer":
+            try:
+                term = Literal(int(value))
+            except ValueError:
+                raise AlignKGError(f"--param {p.name}: {value!r} is not an integer") from None
+        else:
+            term = Literal(value)
+        out[Variable(p.name)] = term
+    return out
+
+
+def run_named(store, name: str, pairs=()) -> Result:
+    """Run the named query ``name`` on the store's graph with bound parameters."""
+    from .sparql import run
+
+    queries = catalogue()
+    if name not in queries:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.4)
+        hint = f"; did you mean: {', '.join(close)}?" if close else "; see 'alignkg query --list'"
+        raise AlignKGError(f"unknown query {name!r}{hint}")
+    q = queries[name]
+    return run(store.rdf, q.text, bindings(store, q, pairs))
