@@ -53,6 +53,7 @@ def _search(G, start, *, reverse, direct):
             spent = used + _cost(data)
             if limit is not None and spent > limit:
                 continue
+            spent = min(spent, 1)  # only "none yet" vs "some" matters: keeps the state space finite
             state = (nxt, spent)
             if state not in parent:
                 parent[state] = ((node, used), (u, v, key))
