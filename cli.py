@@ -69,6 +69,14 @@ def store(data):
     return Store(data)
 
 
+def _shown(path):
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(os.getcwd()))
+    except ValueError:
+        return str(path)
+
+
 def emit(result, fmt):
     """Print a Result: data on stdout, a note on stderr when a table is empty."""
     from graph.output import render
@@ -160,7 +168,7 @@ def render(focus, output, force, data):
     from graph.render import write_map
 
     path = write_map(store(data).nx, focus=focus, output=output, force=force)
-    click.echo(str(path))
+    click.echo(_shown(path))
 
 
 @cli.command()

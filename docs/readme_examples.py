@@ -1,0 +1,54 @@
+"""Keep the README's examples true: run each `$ alignkg ...` line, write its real output.
+
+    python docs/readme_examples.py          # rewrite README.md in place
+    python docs/readme_examples.py --check  # exit 1 if README.md is out of date
+
+A ```console block holds one or more commands, each on a line starting with
+"$ alignkg", followed by its output. Commands run from the repository root as
+`python cli.py ...` (stdout and stderr, as a terminal shows them).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+
+
+def run(command: str) -> str:
+    args = shlex.split(command)[1:]
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "COLUMNS": "100"})
+    return proc.stdout + proc.stderr
+
+
+def render_block(body: str) -> str:
+    out = []
+    for line in body.splitlines():
+        if line.startswith("$ alignkg"):
+            out.append(line)
+            out.append(run(line[2:]).rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def updated(text: str) -> str:
+    return BLOCK.sub(lambda m: "```console\n" + render_block(m.group(1)) + "```", text)
+
+
+def main() -> int:
+    text = README.read_text(encoding="utf-8")
+    new = updated(text)
+    if "--check" in sys.argv:
+        return 0 if new == text else 1
+    README.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""SPARQL: ad-hoc queries, named queries with bound parameters, and what is refused."""
+
+import pytest
+from conftest import assert_clean_error
+
+from graph.queries import catalogue
+
+COUNT_EVALUATIONS = """
+SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?p) AS ?proposals) WHERE {
+  ?e a akg:Evaluation ; akg:evaluates ?p ; akg:onCriterion ?c ; akg:inSection/akg:heading ?h .
+  ?c a akg:ProposalCriterion .
+  ?p akg:number ?num .
+}"""
+
+
+def test_44_of_44_evaluations_each_with_a_source_section(run):
+    r = run("sparql", COUNT_EVALUATIONS, "--format", "json")
+    assert r.code == 0, r
+    (b,) = r.json["results"]["bindings"]
+    assert (int(b["n"]["value"]), int(b["proposals"]["value"])) == (44, 11)
+
+
+def test_select_json_is_sparql_results_json(run):
+    r = run("sparql", "SELECT ?p WHERE { ?p a akg:Proposal } LIMIT 2", "--format", "json")
+    doc = r.json
+    assert doc["head"]["vars"] == ["p"]
+    assert all(b["p"]["type"] == "uri" for b in doc["results"]["bindings"])
+
+
+def test_ask_construct_and_stdin(run):
+    assert run("sparql", "ASK { akg:hch a akg:Concept }", "--format", "json").json == {"head": {}, "boolean": True}
+    r = run("sparql", "CONSTRUCT { ?p akg:limitsTo ?x } WHERE { ?p akg:limitsTo ?x }", "--format", "json")
+    assert any(row["object"].endswith("#hch") for row in r.json["results"])
+    r = run("sparql", "--format", "csv", input="SELECT ?l WHERE { akg:hch rdfs:label ?l }")
+    assert r.out.splitlines() == ["l", "HCH"]
+
+
+@pytest.mark.parametrize("query, fragment", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE is not allowed"),
+    ("SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://x> { ?s ?p ?o } } } }", "SERVICE is not allowed"),
+    ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM / FROM NAMED are not allowed"),
+    ("SELECT * FROM NAMED <http://example.org/g> WHERE { ?s ?p ?o }", "FROM / FROM NAMED are not allowed"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "updates"),
+    ("LOAD <file:///etc/passwd>", "updates"),
+    ("PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }", "updates"),
+    ("SELECT * WHERE {\n  ?s ?p \n}", "line 2, column 3"),
+    ("", "empty query"),
+])
+def test_refused_and_malformed_queries(run, query, fragment):
+    assert_clean_error(run("sparql", query), fragment)
+
+
+def test_every_named_query_has_a_header_and_runs(run):
+    queries = catalogue()
+    assert len(queries) >= 3
+    for name, q in queries.items():
+        assert q.summary and q.description and q.example, name
+        r = run("query", name, "--format", "json")
+        assert r.code == 0, (name, r)
+        assert "bindings" in r.json["results"], name
+
+
+def test_query_list(run):
+    r = run("query", "--list", "--format", "json")
+    assert {"direct-dependents", "evaluations-on-criterion"} <= {x["name"] for x in r.json["results"]}
+
+
+def test_named_query_parameter_is_resolved_and_bound(run):
+    r = run("query", "evaluations-on-criterion", "--param", "criterion=inner alignment", "--format", "json")
+    rows = r.json["results"]["bindings"]
+    assert len(rows) == 11
+    r = run("query", "direct-dependents", "-p", "target=akg:hch", "--format", "csv")
+    assert "Imitative amplification + intermittent oversight" in r.out
+
+
+def test_parameter_text_never_becomes_query_text(run, tmp_path):
+    evil = 'HCH" } } ; DROP ALL ; SELECT * { ?s ?p ?o'
+    assert_clean_error(run("query", "direct-dependents", "--param", f"target={evil}"), "unknown name")
+
+
+def test_bad_parameters(run):
+    assert_clean_error(run("query", "direct-dependents", "--param", "nope=1"), "no parameter 'nope'")
+    assert_clean_error(run("query", "direct-dependents", "--param", "target"), "KEY=VALUE")
+    assert_clean_error(run("query", "direct-dependent"), "unknown query", "direct-dependents")
