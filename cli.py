@@ -15,7 +15,7 @@ import click
 
 from graph.errors import AlignKGError
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "markdown")
 
 
 class AlignGroup(click.Group):
@@ -84,7 +84,7 @@ def emit(result, fmt):
     text = render(result, fmt)
     if text:
         click.echo(text, nl=False)
-    if fmt == "table" and not result.rows:
+    if fmt == "table" and not result.rows and not result.header:
         click.echo("no results", err=True)
 
 
@@ -159,15 +159,86 @@ def shared(names, direct, explain, fmt, data):
 
 
 @cli.command()
+@click.argument("name")
+@read_options
+def story(name, fmt, data):
+    """The training story of proposal NAME: its four components, goal and
+    rationale classes, evaluations and sources (marked when derived)."""
+    from graph import answers
+
+    emit(answers.story(store(data).nx, name), fmt)
+
+
+@cli.command("what-if")
+@click.argument("names", nargs=-1, required=True, metavar="NAME [NAME ...]")
+@click.option("--explain", is_flag=True, help="Print each proposal's path to what fails, with sources.")
+@read_options
+def what_if(names, explain, fmt, data):
+    """If the assumptions, concepts or techniques NAME fail, which proposals
+    lose support, and on which criteria (through the assumptions their
+    evaluations hinge on). Also marks failures a pre-deployment check (the
+    essay's "mulligan") would catch."""
+    from graph import answers
+
+    emit(answers.what_if(store(data).nx, names, explain=explain), fmt)
+
+
+@cli.command()
+@click.option("--top", type=click.IntRange(min=1), help="Show only the first N.")
+@click.option("--kind", "kinds", multiple=True, default=("assumption", "concept"), show_default=True,
+              help="Kinds to rank; repeatable.")
+@read_options
+def critical(top, kinds, fmt, data):
+    """Rank assumptions and concepts by what rests on them.
+
+    The measure: first the number of proposals that depend on the node, then
+    the number of evaluations (proposal x criterion) with a hinge assumption
+    that is or depends on it; ties broken by betweenness centrality in the
+    graph of dependency and broader edges."""
+    from graph import answers
+
+    emit(answers.critical(store(data).nx, top=top, kinds=[answers.kind_of(k) for k in kinds]), fmt)
+
+
+@cli.command()
+@click.argument("source", metavar="A")
+@click.argument("target", metavar="B")
+@read_options
+def path(source, target, fmt, data):
+    """The shortest explanation from A to B, each step with its source."""
+    from graph import answers
+
+    emit(answers.path(store(data).nx, source, target), fmt)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[PROPOSAL ...]")
+@click.option("--by", type=click.Choice(["components", "assumptions", "criteria", "story"]), default="components",
+              show_default=True, help="What to compare.")
+@read_options
+def compare(names, by, fmt, data):
+    """A proposal x feature matrix (all analysed proposals by default), each
+    cell with its citation, rows in a clustered order; JSON adds the Jaccard
+    similarity of every pair."""
+    from graph import answers
+
+    emit(answers.compare(store(data).nx, names, by=by), fmt)
+
+
+@cli.command()
 @click.option("--focus", metavar="NAME", help="Map NAME, what it depends on and what depends on it.")
+@click.option("--compare", nargs=2, metavar="A B", help="Map two proposals: shared versus distinct dependencies.")
+@click.option("--what-if", "what_if", multiple=True, metavar="NAME",
+              help="Map what loses support if NAME fails; repeatable.")
 @click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
-def render(focus, output, force, data):
+def render(focus, compare, what_if, output, force, data):
     """Write an interactive, self-contained HTML map and print its path."""
     from graph.render import write_map
 
-    path = write_map(store(data).nx, focus=focus, output=output, force=force)
+    path = write_map(store(data).nx, focus=focus, output=output, force=force,
+                     compare=compare or None, what_if=list(what_if) or None)
     click.echo(_shown(path))
 
 

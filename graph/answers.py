@@ -60,7 +60,11 @@ def _sort_key(G, iri):
 
 def cite(sections) -> str:
     """One short citation for a list of section records."""
-    return "; ".join(f"{s['source']} — {s['heading']}" if s.get("source") else s["heading"] for s in sections)
+    parts = []
+    for s in sections:
+        source = s.get("source_short") or s.get("source")
+        parts.append(f"{source} — {s['heading']}" if source else s["heading"])
+    return "; ".join(parts)
 
 
 def steps(G, path) -> list:
@@ -155,7 +159,7 @@ def show(G, name) -> Result:
         "alt_labels": data.get("alt_labels", []),
         "sections": data.get("sections", []),
     }
-    for extra in ("number", "verdict", "derived", "analysed"):
+    for extra in ("number", "verdict", "derived", "analysed", "in_story_terms", "is_agent", "feedback"):
         if extra in data:
             record[extra] = data[extra]
     evaluations = evaluations_of(G, iri) if data["kind"] == "proposal" else []
@@ -164,6 +168,8 @@ def show(G, name) -> Result:
         header.append(f"also: {', '.join(data['alt_labels'])}")
     if data.get("definition"):
         header.append(f"definition: {data['definition']}")
+    if data.get("in_story_terms"):
+        header.append(f"in training-story terms: {data['in_story_terms']}")
     if data.get("verdict"):
         header.append(f"verdict: {data['verdict']}")
     if data.get("sections"):
@@ -229,3 +235,174 @@ def shared(G, names, *, direct=False, explain=False) -> Result:
     labels = [G.nodes[s]["label"] for s in sources]
     return Result(rows, ["label", "kind"], meta={"proposals": [entity(G, s) for s in sources], "direct": direct},
                   header=[f"Shared by {' and '.join(labels)}:"], detail=detail if explain else None)
+
+
+#: Story component property -> the JSON key of the CLI contract, and its heading.
+COMPONENTS = (
+    ("goalSpecification", "goal_specification", "Training goal specification"),
+    ("goalDesirability", "goal_desirability", "Training goal desirability"),
+    ("rationaleConstraints", "rationale_constraints", "Training rationale constraints"),
+    ("rationaleNudges", "rationale_nudges", "Training rationale nudges"),
+)
+
+
+def _out(G, node, relation):
+    return sorted((v for _, v, k in G.out_edges(node, keys=True) if k == relation), key=lambda n: G.nodes[n]["label"])
+
+
+def story(G, name) -> Result:
+    """The training story of a proposal (or a story named directly)."""
+    iri = resolve(G, name, kinds={"proposal", "training-story"})
+    if G.nodes[iri]["kind"] == "proposal":
+        stories = _out(G, iri, "hasTrainingStory")
+        if not stories:
+            raise AlignKGError(f"{G.nodes[iri]['label']!r} has no training story in the graph")
+        proposal, iri = iri, stories[0]
+    else:
+        proposal = next((u for u, _, k in G.in_edges(iri, keys=True) if k == "hasTrainingStory"), None)
+    data = G.nodes[iri]
+    derived = bool(data.get("derived"))
+    doc = {**entity(G, iri), "derived": derived,
+           "proposal": entity(G, proposal) if proposal else None,
+           "definition": data.get("definition"), "sections": data.get("sections", [])}
+    components = {}
+    for relation, key, _ in COMPONENTS:
+        nodes = _out(G, iri, relation)
+        comp = G.nodes[nodes[0]] if nodes else {}
+        doc[key] = comp.get("definition")
+        components[key] = {"iri": nodes[0] if nodes else None, "text": comp.get("definition"),
+                           "derived": comp.get("derived"), "sections": comp.get("sections", [])}
+    doc["components"] = components
+    doc["goal_class"] = [entity(G, n) for n in _out(G, iri, "goalClass")]
+    doc["rationale_classes"] = [entity(G, n) for n in _out(G, iri, "rationaleClass")]
+    doc["evaluations"] = evaluations_of(G, iri)
+    doc["proposal_evaluations"] = evaluations_of(G, proposal) if proposal else []
+    doc["relies_on"] = [{**entity(G, v), "relation": d["relation"], "derived": d.get("derived"),
+                         "sections": d.get("sections", [])}
+                        for _, v, d in G.out_edges(iri, data=True) if d.get("dependency")]
+    doc["results"] = doc["relies_on"]
+
+    lines = [data["label"]]
+    if derived:
+        lines.append("DERIVED: the training-stories essay tells no story for this proposal; alignkg built this one")
+        lines.append(f"from {cite(data.get('sections', []))}.")
+    else:
+        lines.append(f"As told in {cite(data.get('sections', []))}.")
+    for _, key, heading in COMPONENTS:
+        comp = components[key]
+        lines += ["", heading + ("  [derived]" if comp["derived"] and not derived else ""), f"    {comp['text'] or '(missing)'}"]
+    lines.append("")
+    lines.append(f"Training goal class: {', '.join(e['label'] for e in doc['goal_class']) or '(not classified)'}")
+    lines.append(f"Training rationale classes: {', '.join(e['label'] for e in doc['rationale_classes']) or '(not classified)'}")
+    if doc["relies_on"]:
+        lines.append(f"Relies on: {', '.join(e['label'] for e in doc['relies_on'])}")
+    for title, evaluations in (("Evaluation on the training-story criteria", doc["evaluations"]),
+                               ("Evaluation of the proposal (first essay)", doc["proposal_evaluations"])):
+        if evaluations:
+            lines += ["", f"{title}:"]
+            for ev in evaluations:
+                lines.append(f"  {ev['criterion']}: {ev['verdict'] or 'no verdict'}")
+                lines.append(f"      {ev['summary']}")
+                if ev["failure_modes"]:
+                    lines.append(f"      problems: {'; '.join(f['label'] for f in ev['failure_modes'])}")
+                if ev["hinges_on"]:
+                    lines.append(f"      hinges on: {'; '.join(h['label'] for h in ev['hinges_on'])}")
+                lines.append(f"      source: {cite(ev['sections'])}")
+    return Result([], [], header=lines, json_override=doc)
+
+
+def short_cite(sections) -> str:
+    """A compact citation: "§N" for a numbered heading, else the heading."""
+    out = []
+    for s in sections:
+        head = s["heading"]
+        number = head.split(".", 1)[0]
+        out.append(f"§{number}" if number.isdigit() else head.strip("()"))
+    return ", ".join(dict.fromkeys(out))
+
+
+def what_if(G, names, *, explain=False) -> Result:
+    from . import analysis
+
+    failing = [resolve(G, n) for n in names]
+    found = analysis.what_if(G, failing)
+    try:
+        mulligan = resolve(G, "akg:mulligan")
+        caught = {r["node"] for r in algorithms.depends_on(G, mulligan)}
+    except AlignKGError:
+        caught = set()
+    rows = []
+    for item in found:
+        paths = {f: steps(G, p) for f, p in item["paths"].items()}
+        criteria = [G.nodes[c]["label"] for c in item["criteria"]]
+        sections = [s for ev in item["evaluations"] for s in G.nodes[ev].get("sections", [])]
+        rows.append({**entity(G, item["node"]), "criteria": criteria, "criteria_lost": len(criteria),
+                     "structural": item["structural"], "caught_before_deployment": item["node"] in caught,
+                     "via": "; ".join(" > ".join(s["relation_label"] for s in p) for p in paths.values()),
+                     "sources": short_cite(sections) if sections else "", "paths": paths})
+    header = [f"If {' and '.join(G.nodes[f]['label'] for f in failing)} fail(s), these proposals lose support:"]
+    if rows:
+        worst = max(r["criteria_lost"] for r in rows)
+        header.append(f"most exposed: {', '.join(r['label'] for r in rows if r['criteria_lost'] == worst)} "
+                      f"({worst} criteria); caught before deployment (mulligan): "
+                      f"{', '.join(r['label'] for r in rows if r['caught_before_deployment']) or 'none'}")
+
+    def detail(row):
+        return [line for p in row["paths"].values() for line in explain_lines(p)]
+
+    return Result(rows, ["label", "criteria", "caught_before_deployment", "sources"],
+                  meta={"failing": [entity(G, f) for f in failing]}, header=header,
+                  detail=detail if explain else None)
+
+
+def critical(G, *, top=None, kinds=("assumption", "concept")) -> Result:
+    from . import analysis
+
+    rows = [{**entity(G, r["node"]), "proposals": r["proposals"], "evaluations": r["evaluations"],
+             "centrality": r["centrality"]} for r in analysis.critical(G, kinds=tuple(kinds), top=top)]
+    return Result(rows, ["label", "kind", "proposals", "evaluations", "centrality"])
+
+
+def path(G, source, target) -> Result:
+    from . import analysis
+
+    a, b = resolve(G, source), resolve(G, target)
+    how, found = analysis.path(G, a, b)
+    path_steps = steps(G, found)
+    rows = [{"iri": s["to"], "label": s["to_label"], "kind": G.nodes[s["to"]]["kind"], "step": i + 1,
+             "from": s["from_label"], "relation": s["relation_label"], "to": s["to_label"],
+             "source": short_cite(s["sections"]), "sections": s["sections"], "rationale": s["rationale"]}
+            for i, s in enumerate(path_steps)]
+    kinds = {"dependency": "along dependency edges", "directed": "along relations in their direction",
+             "undirected": "along relations in either direction", "none": "no connection"}
+    header = [f"From {G.nodes[a]['label']} to {G.nodes[b]['label']}: {len(rows)} step(s), {kinds[how]}"]
+    return Result(rows, ["step", "from", "relation", "to", "source"], header=header,
+                  meta={"source": entity(G, a), "target": entity(G, b), "found": how})
+
+
+def compare(G, names, *, by="components") -> Result:
+    from . import analysis
+
+    if by not in ("components", "assumptions", "criteria", "story"):
+        raise AlignKGError(f"unknown --by {by!r}; use components, assumptions, criteria or story")
+    if names:
+        proposals = [resolve(G, n, kinds={"proposal"}) for n in names]
+    else:
+        proposals = sorted((n for n, d in G.nodes(data=True) if d["kind"] == "proposal" and d.get("analysed")),
+                           key=lambda n: G.nodes[n].get("number", 99))
+    if len(proposals) < 2 and names:
+        raise AlignKGError("compare needs at least two proposals (or none, for all of them)")
+    m = analysis.compare(G, proposals, by=by)
+    columns = [G.nodes[c]["label"] for c in m["columns"]]
+    rows = []
+    for p in m["rows"]:
+        row = {**entity(G, p), "proposal": G.nodes[p]["label"], "cells": {}}
+        for c, label in zip(m["columns"], columns):
+            cell = m["cells"].get((p, c))
+            row[label] = f"{cell['value']} ({short_cite(cell['sections'])})" if cell else ""
+            if cell:
+                row["cells"][c] = {"column": label, "value": cell["value"], "sections": cell["sections"]}
+        rows.append(row)
+    similarity = [{"a": entity(G, a), "b": entity(G, b), "jaccard": j} for (a, b), j in m["similarity"].items()]
+    return Result(rows, ["proposal", *columns],
+                  meta={"by": by, "columns": [entity(G, c) for c in m["columns"]], "similarity": similarity})

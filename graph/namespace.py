@@ -24,6 +24,7 @@ class AKG(DefinedNamespace):
     FailureMode: object
     Criterion: object
     ProposalCriterion: object
+    StoryCriterion: object
     Evaluation: object
     Verdict: object
     TrainingStory: object
@@ -68,6 +69,20 @@ class AKG(DefinedNamespace):
     number: object
     analysedInSource: object
     heading: object
+    # training stories
+    hasTrainingStory: object
+    goalSpecification: object
+    goalDesirability: object
+    rationaleConstraints: object
+    rationaleNudges: object
+    goalClass: object
+    rationaleClass: object
+    hasExample: object
+    adaptedFrom: object
+    inStoryTerms: object
+    givesFeedbackDuringTraining: object
+    isAgent: object
+    assesses: object
 
 
 ONTOLOGY_IRI = "https://w3id.org/alignkg"

@@ -14,7 +14,7 @@ from typing import Callable
 
 from .errors import OutputError
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "markdown")
 
 
 @dataclass
@@ -98,9 +98,23 @@ def to_table(result: Result, width: int = 72) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def to_markdown(result: Result) -> str:
+    """A GitHub-flavoured Markdown table (pipes and newlines in cells escaped)."""
+    def esc(value):
+        return clean(_cell(value)).replace("|", "\\|").replace("\n", " ")
+
+    lines = [esc(h) for h in result.header if h] and [f"**{esc(result.header[0])}**", ""] or []
+    if result.columns:
+        lines.append("| " + " | ".join(esc(c) for c in result.columns) + " |")
+        lines.append("|" + "|".join("---" for _ in result.columns) + "|")
+        for row in result.rows:
+            lines.append("| " + " | ".join(esc(row.get(c)) for c in result.columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def render(result: Result, fmt: str) -> str:
     """The text of ``result`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return {"json": to_json, "csv": to_csv, "table": to_table}[fmt](result)
+    return {"json": to_json, "csv": to_csv, "table": to_table, "markdown": to_markdown}[fmt](result)
 
 
 def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:

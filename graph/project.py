@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import networkx as nx
 from rdflib import RDF, RDFS, Literal, URIRef
-from rdflib.namespace import OWL, SKOS
+from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from .namespace import AKG, KINDS, PREFIXES
 
@@ -77,11 +77,13 @@ def _dependency_properties(graph):
 
 
 def _section_info(graph, section):
-    source = graph.value(section, URIRef("http://purl.org/dc/terms/isPartOf"))
+    source = graph.value(section, DCTERMS.isPartOf)
+    title = _text(graph, source, RDFS.label) if source is not None else None
     return {
         "iri": str(section),
         "heading": _text(graph, section, AKG.heading) or _text(graph, section, RDFS.label) or short(section),
-        "source": _text(graph, source, RDFS.label) if source is not None else None,
+        "source": title,
+        "source_short": (_text(graph, source, DCTERMS.alternative) or title) if source is not None else None,
     }
 
 
@@ -147,6 +149,13 @@ def project(graph) -> nx.MultiDiGraph:
         verdict = graph.value(node, AKG.verdict)
         if verdict is not None:
             attrs["verdict"] = _text(graph, verdict, RDFS.label) or short(verdict)
+        for prop, key in ((AKG.isAgent, "is_agent"), (AKG.givesFeedbackDuringTraining, "feedback")):
+            value = graph.value(node, prop)
+            if value is not None:
+                attrs[key] = bool(value.toPython())
+        story_terms = _text(graph, node, AKG.inStoryTerms)
+        if story_terms:
+            attrs["in_story_terms"] = story_terms
         analysed = graph.value(node, AKG.analysedInSource)
         if analysed is not None:
             attrs["analysed"] = bool(analysed.toPython())

@@ -36,7 +36,7 @@ def test_depends_on_follows_broader_concepts_and_explains_with_sections(run):
     r = run("depends-on", "myopia", "--explain")
     assert r.code == 0, r
     assert "Imitative amplification + intermittent oversight" in r.out
-    assert "source: An overview of 11 proposals" in r.out
+    assert "source: Overview of 11 proposals" in r.out
     assert "--requires--> myopia" in r.out
 
 

@@ -1,0 +1,292 @@
+"""Researcher questions beyond reachability: what-if, critical, path, compare.
+
+Pure functions on the projected graph (see :mod:`graph.project`); they return
+plain data and import neither rdflib nor pyvis. Evaluations are nodes with
+``evaluates``, ``onCriterion`` and ``hingesOn`` edges; proposals carry
+``number`` when the source numbers them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .algorithms import dependencies, depends_on
+
+
+def _out(G, node, relation):
+    return [v for _, v, k in G.out_edges(node, keys=True) if k == relation]
+
+
+def _evaluations(G, proposal):
+    """(evaluation, criterion) pairs of a proposal."""
+    pairs = []
+    for ev, _, k in G.in_edges(proposal, keys=True):
+        if k == "evaluates":
+            for c in _out(G, ev, "onCriterion"):
+                pairs.append((ev, c))
+    return pairs
+
+
+def what_if(G, failing):
+    """Which proposals lose support if the nodes ``failing`` fail, and on which criteria.
+
+    A proposal loses support when it depends on a failing node. The criteria it
+    loses are those of its evaluations that hinge on an assumption which is, or
+    depends on, a failing node. A proposal that reaches a failing node only
+    through its components (not through any hinge) loses support on no named
+    criterion: ``criteria`` is then empty and ``structural`` True.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    failing : sequence of str
+        Node keys of the assumptions, concepts or techniques assumed to fail.
+
+    Returns
+    -------
+    list of dict
+        ``{"node", "criteria": [criterion keys], "evaluations": [keys],
+        "paths": {failing node: path}, "structural": bool}``, proposals losing
+        the most criteria first.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("p", kind="proposal"); G.add_node("a", kind="assumption")
+    >>> G.add_node("e", kind="evaluation"); G.add_node("c", kind="criterion")
+    >>> for u, v, k, dep in [("p", "a", "assumes", True), ("e", "p", "evaluates", False),
+    ...                      ("e", "c", "onCriterion", False), ("e", "a", "hingesOn", False)]:
+    ...     _ = G.add_edge(u, v, key=k, relation=k, dependency=dep)
+    >>> [(r["node"], r["criteria"]) for r in what_if(G, ["a"])]
+    [('p', ['c'])]
+    """
+    failing = list(dict.fromkeys(failing))
+    hit = {}
+    for f in failing:
+        for r in depends_on(G, f):
+            hit.setdefault(r["node"], {})[f] = r["path"]
+    # which assumptions are, or depend on, a failing node
+    broken = set(failing)
+    for f in failing:
+        broken |= {r["node"] for r in depends_on(G, f, kinds={"assumption"})}
+    out = []
+    for p, paths in hit.items():
+        criteria, evaluations = set(), set()
+        for ev, c in _evaluations(G, p):
+            if broken & set(_out(G, ev, "hingesOn")):
+                criteria.add(c)
+                evaluations.add(ev)
+        out.append({"node": p, "criteria": sorted(criteria, key=lambda c: G.nodes[c].get("number", 99)),
+                    "evaluations": sorted(evaluations), "paths": paths, "structural": not criteria})
+    return sorted(out, key=lambda r: (-len(r["criteria"]), G.nodes[r["node"]].get("number", 99), r["node"]))
+
+
+def critical(G, kinds=("assumption", "concept"), top=None):
+    """Rank nodes by how many proposals, and proposal-criterion pairs, rest on them.
+
+    The measure: (1) the number of proposals that depend on the node; (2) the
+    number of evaluations (proposal x criterion) with a hinge assumption that
+    is, or depends on, the node; ties broken by (3) betweenness centrality in
+    the graph of dependency and broader edges.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    kinds : collection of str
+        Kinds of node to rank.
+    top : int, optional
+        Keep only the first ``top``.
+
+    Returns
+    -------
+    list of dict
+        ``{"node", "proposals", "evaluations", "centrality"}`` best first.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("p", {"kind": "proposal"}), ("q", {"kind": "proposal"}), ("x", {"kind": "concept"})])
+    >>> for u in ("p", "q"):
+    ...     _ = G.add_edge(u, "x", key="requires", relation="requires", dependency=True)
+    >>> critical(G)[0]["node"], critical(G)[0]["proposals"]
+    ('x', 2)
+    """
+    import networkx as nx
+
+    followed = nx.DiGraph()
+    followed.add_nodes_from(G.nodes)
+    followed.add_edges_from((u, v) for u, v, d in G.edges(data=True) if d.get("dependency") or d.get("hierarchy"))
+    centrality = nx.betweenness_centrality(followed) if followed.number_of_edges() else {}
+    evaluations_by_assumption = defaultdict(set)
+    for ev, data in G.nodes(data=True):
+        if data.get("kind") == "evaluation":
+            for a in _out(G, ev, "hingesOn"):
+                evaluations_by_assumption[a].add(ev)
+    rows = []
+    for n, data in G.nodes(data=True):
+        if data.get("kind") not in kinds:
+            continue
+        proposals = depends_on(G, n)
+        if not proposals:
+            continue
+        resting = {n} | {r["node"] for r in depends_on(G, n, kinds={"assumption"})}
+        evals = set().union(*(evaluations_by_assumption[a] for a in resting))
+        rows.append({"node": n, "proposals": len(proposals), "evaluations": len(evals),
+                     "centrality": round(centrality.get(n, 0.0), 6)})
+    rows.sort(key=lambda r: (-r["proposals"], -r["evaluations"], -r["centrality"], r["node"]))
+    return rows[:top] if top else rows
+
+
+def path(G, source, target):
+    """The shortest explanation from ``source`` to ``target``.
+
+    Tried in order: along dependency and broader edges; along any edge in its
+    direction; along any edge in either direction.
+
+    Returns
+    -------
+    (str, list of dict)
+        How the path was found (``"dependency"``, ``"directed"``,
+        ``"undirected"``, or ``"none"``) and its steps.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("a", "b", key="variantOf", relation="variantOf", dependency=False)
+    >>> _ = G.add_edge("c", "b", key="requires", relation="requires", dependency=True)
+    >>> kind, steps = path(G, "a", "c")
+    >>> kind, [(s["from"], s["to"]) for s in steps]
+    ('undirected', [('a', 'b'), ('c', 'b')])
+    """
+    import networkx as nx
+
+    if source == target:
+        return "dependency", []
+    found = next((r["path"] for r in dependencies(G, source) if r["node"] == target), None)
+    if found is not None:
+        return "dependency", found
+    for how, view in (("directed", G), ("undirected", G.to_undirected(as_view=True))):
+        try:
+            nodes = nx.shortest_path(view, source, target)
+        except nx.NetworkXNoPath:
+            continue
+        steps = []
+        for u, v in zip(nodes, nodes[1:]):
+            if G.has_edge(u, v):
+                key = sorted(G[u][v])[0]
+                steps.append({"from": u, "to": v, **G.edges[u, v, key]})
+            else:
+                key = sorted(G[v][u])[0]
+                steps.append({"from": v, "to": u, **G.edges[v, u, key]})
+        return how, steps
+    return "none", []
+
+
+def jaccard(a, b) -> float:
+    """Jaccard similarity of two sets (1.0 for two empty sets).
+
+    >>> jaccard({1, 2}, {2, 3})
+    0.3333333333333333
+    """
+    a, b = set(a), set(b)
+    return 1.0 if not a and not b else len(a & b) / len(a | b)
+
+
+def cluster_order(items, features):
+    """Order ``items`` so that similar ones sit together (average-linkage clustering on Jaccard distance).
+
+    Parameters
+    ----------
+    items : sequence
+    features : dict
+        item -> set of features.
+
+    Returns
+    -------
+    list
+        The items, in the leaf order of the dendrogram.
+
+    Examples
+    --------
+    >>> cluster_order(["a", "b", "c"], {"a": {1, 2}, "b": {9}, "c": {1, 2, 3}})
+    ['b', 'a', 'c']
+    """
+    clusters = [[i] for i in items]
+
+    def distance(x, y):
+        pairs = [(i, j) for i in x for j in y]
+        return sum(1 - jaccard(features[i], features[j]) for i, j in pairs) / len(pairs)
+
+    while len(clusters) > 1:
+        best = None
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                d = distance(clusters[i], clusters[j])
+                if best is None or d < best[0]:
+                    best = (d, i, j)
+        _, i, j = best
+        merged = clusters[i] + clusters[j]
+        clusters = [c for k, c in enumerate(clusters) if k not in (i, j)] + [merged]
+    return clusters[0] if clusters else []
+
+
+#: compare --by ... -> the relations whose targets are the matrix columns.
+COMPARE_BY = {
+    "components": ("usesTechnique", "limitsTo", "requires"),
+    "assumptions": ("assumes",),
+    "story": ("goalClass", "rationaleClass"),
+}
+
+
+def compare(G, proposals, by="components"):
+    """A proposal x feature matrix, each cell with its citation, plus similarities.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    proposals : sequence of str
+        Proposal keys (rows).
+    by : {"components", "assumptions", "criteria", "story"}
+        Columns: direct components (techniques used, limits, requirements),
+        assumptions, the four criteria (cells are verdicts), or the story's goal
+        and rationale classes.
+
+    Returns
+    -------
+    dict
+        ``{"rows": ordered proposals, "columns": ordered features,
+        "cells": {(row, column): {"value", "sections"}}, "similarity":
+        {(a, b): jaccard}}``.
+    """
+    cells = {}
+    features = {}
+    for p in proposals:
+        feats = set()
+        if by == "criteria":
+            for ev, c in _evaluations(G, p):
+                if G.nodes[c].get("kind") == "criterion" and "number" in G.nodes[c]:
+                    cells[(p, c)] = {"value": G.nodes[ev].get("verdict") or "no verdict",
+                                     "sections": G.nodes[ev].get("sections", [])}
+                    feats.add((c, cells[(p, c)]["value"]))
+        else:
+            sources = [p]
+            if by == "story":
+                sources = _out(G, p, "hasTrainingStory")
+            for s in sources:
+                for _, v, k, d in G.out_edges(s, keys=True, data=True):
+                    if k in COMPARE_BY[by]:
+                        value = ", ".join(d.get("criteria") or []) or d.get("relation_label", k)
+                        cells[(p, v)] = {"value": value, "sections": d.get("sections", [])}
+                        feats.add(v)
+        features[p] = feats
+    order = cluster_order(list(proposals), features) if by != "criteria" else list(proposals)
+    columns = sorted({c for (_, c) in cells},
+                     key=lambda c: (-sum(1 for p in proposals if (p, c) in cells), G.nodes[c].get("number", 0),
+                                    G.nodes[c]["label"].casefold()))
+    if by == "criteria":
+        columns = sorted({c for (_, c) in cells}, key=lambda c: G.nodes[c].get("number", 99))
+    similarity = {(a, b): round(jaccard(features[a], features[b]), 3) for a in order for b in order if a < b}
+    return {"rows": order, "columns": columns, "cells": cells, "similarity": similarity}
