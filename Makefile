@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/startup.py
+	$(PY) bench/map_render.py
 
 clean:
 	rm -rf $(VENV) output/*.html

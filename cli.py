@@ -272,6 +272,26 @@ def query(name, params, list_, fmt, data):
 
 
 @cli.command()
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              type=click.Choice(["ttl", "jsonld", "nt", "graphml", "gexf", "mermaid", "dot", "csv"]),
+              help="ttl, jsonld, nt (RDF); graphml, gexf (Gephi, Cytoscape); mermaid; dot; csv (edge list).")
+@click.option("--output", "-o", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def export(fmt, output, force, data):
+    """Export the graph for other tools: RDF parsers, Gephi, Cytoscape,
+    GitHub Markdown (Mermaid), Graphviz, spreadsheets."""
+    from graph.export import export as run_export
+    from graph.output import write_atomic
+
+    text = run_export(store(data), fmt)
+    if output:
+        click.echo(_shown(write_atomic(output, text, force=force)))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, metavar="[FILE ...]")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context

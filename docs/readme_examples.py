@@ -3,7 +3,8 @@
     python docs/readme_examples.py          # rewrite README.md in place
     python docs/readme_examples.py --check  # exit 1 if README.md is out of date
 
-A ```console block holds one or more commands, each on a line starting with
+The ```mermaid block after <!-- mermaid-overview --> is regenerated from the
+graph. A ```console block holds one or more commands, each on a line starting with
 "$ alignkg", followed by its output. Commands run from the repository root as
 `python cli.py ...` (stdout and stderr, as a terminal shows them).
 """
@@ -37,8 +38,23 @@ def render_block(body: str) -> str:
     return "\n".join(out) + "\n"
 
 
+MERMAID = re.compile(r"(<!-- mermaid-overview -->\n)```mermaid\n.*?```", re.S)
+
+
+def mermaid_overview() -> str:
+    sys.path.insert(0, str(ROOT))
+    from graph.export import mermaid_overview as overview
+    from graph.store import Store
+
+    return overview(Store().nx).rstrip("\n") + "\n"
+
+
 def updated(text: str) -> str:
-    return BLOCK.sub(lambda m: "```console\n" + render_block(m.group(1)) + "```", text)
+    text = BLOCK.sub(lambda m: "```console\n" + render_block(m.group(1)) + "```", text)
+    if MERMAID.search(text):
+        diagram = mermaid_overview()
+        text = MERMAID.sub(lambda m: m.group(1) + "```mermaid\n" + diagram + "```", text)
+    return text
 
 
 def main() -> int:

@@ -515,8 +515,8 @@ def to_mermaid(G) -> str:
             if d.get("dependency"):
                 relations[(p, v)].add(str(d.get("relation_label") or d.get("relation")))
     nodes = set(proposals) | {v for _, v in relations}
-    edges = [(u, v, "-->", " / ".join(sorted(labels)))
-             for (u, v), labels in sorted(relations.items(), key=lambda e: (_node_order(G, e[0][0]), _node_order(G, e[0][1])))]
+    pairs = sorted(relations, key=lambda pair: (_node_order(G, pair[0]), _node_order(G, pair[1])))
+    edges = [(u, v, "-->", " / ".join(sorted(relations[(u, v)]))) for u, v in pairs]
     return _mermaid(G, nodes, edges)
 
 

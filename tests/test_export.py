@@ -364,3 +364,15 @@ def test_formats_table_and_dispatch(store):
         assert isinstance(text, str) and text.strip()
     with pytest.raises(AlignKGError, match="unknown export format 'svg'"):
         export.export(store, "svg")
+
+
+def test_export_command_stdout_and_output_file(run, tmp_path):
+    r = run("export", "--format", "nt")
+    assert r.code == 0 and r.out.count("\n") > 1000
+    out = tmp_path / "graph.graphml"
+    r = run("export", "--format", "graphml", "--output", out)
+    assert r.code == 0 and out.read_text(encoding="utf-8").startswith("<?xml")
+    from conftest import assert_clean_error
+
+    assert_clean_error(run("export", "--format", "graphml", "--output", out), "already exists")
+    assert_clean_error(run("export", "--format", "xml"), "--format")

@@ -85,3 +85,11 @@ def test_focus_map_selects_its_node_in_chromium(run, tmp_path, chromium):
     dom = chromium_dom(chromium, out)
     assert 'data-panel="https://w3id.org/alignkg#myopia"' in dom
     assert "Relied on by" in dom
+
+
+def test_an_empty_map_still_becomes_ready(tmp_path, chromium):
+    from graph.render import page
+
+    out = tmp_path / "empty.html"
+    out.write_text(page({"nodes": [], "edges": [], "focus": None}, "empty"), encoding="utf-8")
+    assert 'data-ready="1"' in chromium_dom(chromium, out)
