@@ -22,7 +22,8 @@ class AlignGroup(click.Group):
     """A click group whose every failure is one line on stderr, never a traceback.
 
     Exit codes: 0 success (also for an empty answer), 1 data that does not
-    conform (``validate``), 2 bad input, 130 interrupted.
+    conform (``validate``), 2 bad input, 70 an internal error (a bug: one line,
+    the traceback only with ALIGNKG_DEBUG=1), 130 interrupted.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -41,6 +42,11 @@ class AlignGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = 0
+        except Exception as exc:  # a bug, not bad input: still one line, unless debugging
+            if os.environ.get("ALIGNKG_DEBUG"):
+                raise
+            code = _fail(f"internal error ({type(exc).__name__}: {exc}); please report it, "
+                         "and set ALIGNKG_DEBUG=1 to see the traceback", 70)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -242,33 +248,62 @@ def render(focus, compare, what_if, output, force, data):
     click.echo(_shown(path))
 
 
+QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
+
+
+def query_options(func):
+    """Options shared by sparql and query: result formats, timeout, row cap, --data."""
+    func = click.option("--data", "data", multiple=True, metavar="FILE",
+                        help="Add your own RDF file; repeatable.")(func)
+    func = click.option("--limit", type=click.IntRange(min=1), metavar="N",
+                        help="Return at most N rows (or triples); a note on stderr says when it cut.")(func)
+    func = click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                        metavar="SECONDS", help="Stop the query after this long (0: no limit).")(func)
+    func = click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
+                        help="table, json, csv, tsv, xml (SPARQL 1.1 results), markdown; ttl, nt, jsonld "
+                             "for CONSTRUCT and DESCRIBE.")(func)
+    return func
+
+
+def emit_answer(answer, fmt):
+    from graph.sparql import serialize
+
+    text = serialize(answer, fmt)
+    if text:
+        click.echo(text, nl=not text.endswith("\n"))
+    if answer.truncated:
+        click.echo("alignkg: note: results cut at the --limit", err=True)
+
+
 @cli.command()
 @click.argument("query", required=False)
 @click.option("--file", "-f", "query_file", metavar="FILE", help="Read the query from FILE ('-' for stdin).")
-@read_options
-def sparql(query, query_file, fmt, data):
+@query_options
+def sparql(query, query_file, fmt, timeout, limit, data):
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); with
-    no QUERY and no --file it is read from stdin."""
+    no QUERY and no --file it is read from stdin. SERVICE, FROM and updates
+    are refused; the query runs in a child process stopped at --timeout."""
     from graph import sparql as sq
 
     text = sq.query_text(query, query_file)
-    emit(sq.run(store(data).rdf, text), fmt)
+    prepared = sq.prepare(text)  # syntax errors before loading anything
+    emit_answer(sq.execute(store(data).rdf, prepared, timeout=timeout or None, limit=limit), fmt)
 
 
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter; repeatable.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries.")
-@read_options
-def query(name, params, list_, fmt, data):
-    """Run a named query from queries/ with its parameters bound."""
+@query_options
+def query(name, params, list_, fmt, timeout, limit, data):
+    """Run a named query from queries/ with its parameters bound (never
+    pasted into the query text); --list shows the gallery."""
     from graph import queries
 
     if list_ or not name:
-        emit(queries.listing(), fmt)
+        emit(queries.listing(), fmt if fmt in FORMATS else "table")
         return
-    st = store(data)
-    emit(queries.run_named(st, name, params), fmt)
+    emit_answer(queries.run_named(store(data), name, params, timeout=timeout, limit=limit), fmt)
 
 
 @cli.command()

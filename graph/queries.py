@@ -125,9 +125,8 @@ def bindings(store, q: NamedQuery, pairs) -> dict:
     return out
 
 
-def run_named(store, name: str, pairs=()) -> Result:
-    """Run the named query ``name`` on the store's graph with bound parameters."""
-    from .sparql import run
+def named(name: str) -> NamedQuery:
+    """The named query ``name``, or an error listing the closest names."""
 
     queries = catalogue()
     if name not in queries:
@@ -136,5 +135,13 @@ def run_named(store, name: str, pairs=()) -> Result:
         close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.4)
         hint = f"; did you mean: {', '.join(close)}?" if close else "; see 'alignkg query --list'"
         raise AlignKGError(f"unknown query {name!r}{hint}")
-    q = queries[name]
-    return run(store.rdf, q.text, bindings(store, q, pairs))
+    return queries[name]
+
+
+def run_named(store, name: str, pairs=(), *, timeout=None, limit=None):
+    """Run the named query ``name`` on the store's graph with bound parameters; an :class:`~graph.sparql.Answer`."""
+    from .sparql import DEFAULT_TIMEOUT, execute
+
+    q = named(name)
+    return execute(store.rdf, q.text, bindings(store, q, pairs),
+                   timeout=DEFAULT_TIMEOUT if timeout is None else timeout or None, limit=limit)

@@ -90,19 +90,144 @@ def prepare(text: str):
     return prepared
 
 
-def run(graph, text: str, bindings=None) -> Result:
-    """Evaluate a query (text or prepared) on ``graph`` and shape the answer.
+DEFAULT_TIMEOUT = 30.0
 
-    SELECT gives rows keyed by variable (JSON: SPARQL 1.1 Query Results JSON);
-    ASK gives one row; CONSTRUCT and DESCRIBE give triples (JSON: rows of
-    subject, predicate, object).
-    """
-    prepared = prepare(text) if isinstance(text, str) else text
+#: Output formats of SELECT/ASK answers, and of CONSTRUCT/DESCRIBE graphs.
+RESULT_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown")
+GRAPH_FORMATS = ("table", "json", "csv", "markdown", "ttl", "nt", "jsonld")
+_SERIALIZERS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
+
+
+class Answer:
+    """A query answer as plain picklable data: ``type`` is SELECT, ASK, CONSTRUCT or DESCRIBE."""
+
+    def __init__(self, type_, vars_=(), rows=(), boolean=None, triples=(), truncated=False):
+        self.type, self.vars, self.rows = type_, list(vars_), list(rows)
+        self.boolean, self.triples, self.truncated = boolean, list(triples), truncated
+
+
+def _evaluate(graph, prepared, bindings, limit):
+    res = graph.query(prepared, initBindings=bindings or {})
+    if res.type == "ASK":
+        return Answer("ASK", boolean=bool(res.askAnswer))
+    if res.type in ("CONSTRUCT", "DESCRIBE"):
+        triples = []
+        for t in res.graph:
+            if limit is not None and len(triples) >= limit:
+                return Answer(res.type, triples=triples, truncated=True)
+            triples.append(t)
+        return Answer(res.type, triples=triples)
+    rows = []
+    for row in res:
+        if limit is not None and len(rows) >= limit:
+            return Answer("SELECT", res.vars, rows, truncated=True)
+        rows.append(tuple(row))
+    return Answer("SELECT", res.vars, rows)
+
+
+def _child(graph, prepared, bindings, limit, conn):
     try:
-        res = graph.query(prepared, initBindings=bindings or {})
-    except Exception as exc:
-        raise QueryError(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}") from None
-    return shape(res)
+        conn.send(("ok", _evaluate(graph, prepared, bindings, limit)))
+    except Exception as exc:  # reported to the parent as a QueryError
+        conn.send(("error", " ".join(str(exc).split()) or type(exc).__name__))
+    finally:
+        conn.close()
+
+
+def execute(graph, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Answer:
+    """Evaluate a query (text or prepared) on ``graph`` in a child process.
+
+    The child is forked, so it shares the parsed graph without copying it,
+    and is killed when ``timeout`` seconds pass: a hard stop that works
+    whatever the query engine is doing. ``limit`` caps the rows (or triples)
+    returned; the answer says whether it was truncated. With ``timeout=None``
+    the query runs in this process.
+    """
+    import multiprocessing
+
+    prepared = prepare(text) if isinstance(text, str) else text
+    if timeout is None:
+        try:
+            return _evaluate(graph, prepared, bindings, limit)
+        except Exception as exc:
+            raise QueryError(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}") from None
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(graph, prepared, bindings, limit, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryError(f"query stopped after the {timeout:g} s timeout (raise it with --timeout)")
+        status, value = receive.recv()
+    except EOFError:
+        raise QueryError("query failed: the query process ended without an answer") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if status == "error":
+        raise QueryError(f"query failed: {value}")
+    return value
+
+
+def run(graph, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Result:
+    """Evaluate a query and shape the answer as a :class:`Result` (see :func:`shape`)."""
+    return shape(execute(graph, text, bindings, timeout=timeout, limit=limit))
+
+
+def serialize(answer: Answer, fmt: str) -> str:
+    """The answer in a standard format: SPARQL 1.1 results (json, xml, csv, tsv) for
+    SELECT/ASK, RDF (ttl, nt, jsonld) for CONSTRUCT/DESCRIBE; other formats go
+    through :func:`shape` and :mod:`graph.output`."""
+    from .output import render
+
+    if answer.type in ("CONSTRUCT", "DESCRIBE"):
+        if fmt in _SERIALIZERS:
+            from rdflib import Graph
+
+            from .namespace import PREFIXES
+
+            g = Graph()
+            for prefix, ns in PREFIXES.items():
+                g.bind(prefix, ns, override=True)
+            for t in answer.triples:
+                g.add(t)
+            return g.serialize(format=_SERIALIZERS[fmt])
+        if fmt not in GRAPH_FORMATS:
+            raise QueryError(f"--format {fmt} is for SELECT and ASK answers; use ttl, nt or jsonld for {answer.type}")
+        return render(shape(answer), fmt)
+    if fmt == "tsv":
+        return _tsv(answer)
+    if fmt in ("xml", "csv") or (fmt == "json" and answer.type == "ASK"):
+        from rdflib.query import Result as RdflibResult
+
+        res = RdflibResult(answer.type)
+        if answer.type == "ASK":
+            res.askAnswer = answer.boolean
+        else:
+            res.vars = answer.vars
+            res.bindings = [{v: t for v, t in zip(answer.vars, row) if t is not None} for row in answer.rows]
+        text = res.serialize(format=fmt)
+        return text.decode("utf-8") if isinstance(text, bytes) else text
+    if fmt in _SERIALIZERS:
+        raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE graphs; use json, xml, csv or tsv for {answer.type}")
+    return render(shape(answer), fmt)
+
+
+def _tsv(answer: Answer) -> str:
+    """SPARQL 1.1 TSV: a header of ?variables, then terms in Turtle syntax, tabs and newlines escaped."""
+    if answer.type == "ASK":
+        return "?_askResult\n" + ("true" if answer.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in answer.vars)]
+    for row in answer.rows:
+        cells = []
+        for term in row:
+            text = "" if term is None else term.n3()
+            cells.append(text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
 
 
 def _value(term):
@@ -124,18 +249,18 @@ def _term_json(term):
     return {"type": "uri", "value": str(term)}
 
 
-def shape(res) -> Result:
-    """Turn an rdflib query result into a :class:`Result`."""
-    if res.type == "ASK":
-        return Result([{"boolean": bool(res.askAnswer)}], ["boolean"],
-                      json_override={"head": {}, "boolean": bool(res.askAnswer)})
-    if res.type in ("CONSTRUCT", "DESCRIBE"):
-        rows = [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in res.graph]
+def shape(answer: Answer) -> Result:
+    """Turn an :class:`Answer` into a :class:`Result` (JSON: SPARQL 1.1 Query Results JSON)."""
+    if answer.type == "ASK":
+        return Result([{"boolean": answer.boolean}], ["boolean"],
+                      json_override={"head": {}, "boolean": answer.boolean})
+    if answer.type in ("CONSTRUCT", "DESCRIBE"):
+        rows = [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in answer.triples]
         rows.sort(key=lambda r: (r["subject"], r["predicate"], r["object"]))
         return Result(rows, ["subject", "predicate", "object"])
-    variables = [str(v) for v in res.vars]
+    variables = [str(v) for v in answer.vars]
     rows, bindings = [], []
-    for row in res:
-        rows.append({v: _value(row[v]) for v in variables})
-        bindings.append({v: _term_json(row[v]) for v in variables if row[v] is not None})
+    for row in answer.rows:
+        rows.append({v: _value(t) for v, t in zip(variables, row)})
+        bindings.append({v: _term_json(t) for v, t in zip(variables, row) if t is not None})
     return Result(rows, variables, json_override={"head": {"vars": variables}, "results": {"bindings": bindings}})

@@ -82,3 +82,57 @@ def test_bad_parameters(run):
     assert_clean_error(run("query", "direct-dependents", "--param", "nope=1"), "no parameter 'nope'")
     assert_clean_error(run("query", "direct-dependents", "--param", "target"), "KEY=VALUE")
     assert_clean_error(run("query", "direct-dependent"), "unknown query", "direct-dependents")
+
+
+def test_result_formats_follow_sparql_11(run):
+    q = "SELECT ?p ?l WHERE { ?p a akg:Proposal ; rdfs:label ?l ; akg:number 5 }"
+    tsv = run("sparql", q, "--format", "tsv").out.splitlines()
+    assert tsv == ["?p\t?l", '<https://w3id.org/alignkg#microscope-ai>\t"Microscope AI"@en']
+    csv_lines = run("sparql", q, "--format", "csv").out.splitlines()
+    assert csv_lines == ["p,l", "https://w3id.org/alignkg#microscope-ai,Microscope AI"]
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(run("sparql", q, "--format", "xml").out)
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    assert [v.get("name") for v in root.iter(ns + "variable")] == ["p", "l"]
+    assert root.find(f".//{ns}uri").text == "https://w3id.org/alignkg#microscope-ai"
+
+
+def test_graph_results_as_rdf(run):
+    from rdflib import Graph
+
+    q = "CONSTRUCT { ?p akg:limitsTo ?l } WHERE { ?p akg:limitsTo ?l }"
+    for fmt, parser in (("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")):
+        r = run("sparql", q, "--format", fmt)
+        assert r.code == 0 and len(Graph().parse(data=r.out, format=parser)) >= 6, fmt
+    r = run("sparql", "DESCRIBE akg:hch", "--format", "nt")
+    assert r.code == 0 and "<https://w3id.org/alignkg#hch>" in r.out
+    assert_clean_error(run("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "ttl"), "CONSTRUCT and DESCRIBE")
+
+
+def test_limit_cuts_and_says_so(run):
+    r = run("sparql", "SELECT ?s WHERE { ?s a akg:Proposal }", "--limit", "3", "--format", "json")
+    assert len(r.json["results"]["bindings"]) == 3
+    assert "cut at the --limit" in r.err
+
+
+def test_timeout_stops_a_cartesian_product(run_process):
+    import time
+
+    start = time.monotonic()
+    r = run_process("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1")
+    assert_clean_error(r, "timeout")
+    assert time.monotonic() - start < 20
+
+
+def test_runaway_property_path_is_stopped(run):
+    r = run("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x:p>|!<urn:x:q>)* ?b . ?c (!<urn:x:q>)* ?d }",
+            "--timeout", "1")
+    assert_clean_error(r, "timeout")
+
+
+def test_query_from_file(run, tmp_path):
+    f = tmp_path / "q.rq"
+    f.write_text("SELECT ?l WHERE { akg:hch rdfs:label ?l }")
+    assert run("sparql", "--file", f, "--format", "csv").out.splitlines() == ["l", "HCH"]
+    assert_clean_error(run("sparql", "--file", tmp_path / "none.rq"), "no such file")
