@@ -307,6 +307,28 @@ def query(name, params, list_, fmt, timeout, limit, data):
 
 
 @cli.command()
+@click.option("--host", default=None, metavar="HOST",
+              help="Listen on HOST instead of 127.0.0.1: exposes the endpoint deliberately.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Stop each query after this long (answers 503).")
+@click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
+              help="Return at most N rows per query.")
+@click.option("--cors", is_flag=True, help="Send Access-Control-Allow-Origin: * (off by default).")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def serve(host, port, timeout, limit, cors, data):
+    """A read-only SPARQL 1.1 Protocol endpoint with an explorer page, on
+    127.0.0.1 unless --host says otherwise. No UPDATE, SERVICE or LOAD."""
+    from graph.server import serve as run_server
+
+    st = store(data)
+    click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{port}/ (SPARQL at /sparql); Ctrl+C stops",
+               err=True)
+    run_server(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
+               exposed=host is not None)
+
+
+@cli.command()
 @click.option("--format", "fmt", required=True, metavar="FORMAT",
               type=click.Choice(["ttl", "jsonld", "nt", "graphml", "gexf", "mermaid", "dot", "csv"]),
               help="ttl, jsonld, nt (RDF); graphml, gexf (Gephi, Cytoscape); mermaid; dot; csv (edge list).")
