@@ -69,6 +69,17 @@ def read_options(func):
     return func
 
 
+def endpoint_option(func):
+    return click.option("--endpoint", metavar="URL",
+                        help="Ask this SPARQL 1.1 endpoint instead of the local graph.")(func)
+
+
+def remote(url, timeout=30.0):
+    from graph.remote import Remote
+
+    return Remote(url, timeout)
+
+
 def store(data):
     from graph.store import Store
 
@@ -130,13 +141,24 @@ def show(name, fmt, data):
 @click.argument("name")
 @click.option("--direct", is_flag=True, help="Only one dependency step (then broader concepts).")
 @click.option("--explain", is_flag=True, help="Print each path with the source section of every step.")
+@endpoint_option
 @read_options
-def depends_on(name, direct, explain, fmt, data):
+def depends_on(name, direct, explain, endpoint, fmt, data):
     """The proposals that depend on NAME, transitively through dependency
     edges and broader concepts."""
     from graph import answers
 
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_depends_on(remote(endpoint), name, direct=direct), fmt)
+        return
     emit(answers.depends_on(store(data).nx, name, direct=direct, explain=explain), fmt)
+
+
+def _local_only(**options):
+    used = [name.replace("_", "-") for name, value in options.items() if value]
+    if used:
+        raise click.UsageError(f"--{used[0]} works on the local graph only, not with --endpoint")
 
 
 @cli.command()
@@ -156,11 +178,16 @@ def dependencies(name, direct, explain, kinds, fmt, data):
 @click.argument("names", nargs=-1, required=True, metavar="A B [C ...]")
 @click.option("--direct", is_flag=True, help="Only direct dependencies.")
 @click.option("--explain", is_flag=True, help="Print each proposal's path to every shared item.")
+@endpoint_option
 @read_options
-def shared(names, direct, explain, fmt, data):
+def shared(names, direct, explain, endpoint, fmt, data):
     """What the proposals A, B, ... depend on in common."""
     from graph import answers
 
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_shared(remote(endpoint), names, direct=direct), fmt)
+        return
     emit(answers.shared(store(data).nx, names, direct=direct, explain=explain), fmt)
 
 
@@ -178,14 +205,19 @@ def story(name, fmt, data):
 @cli.command("what-if")
 @click.argument("names", nargs=-1, required=True, metavar="NAME [NAME ...]")
 @click.option("--explain", is_flag=True, help="Print each proposal's path to what fails, with sources.")
+@endpoint_option
 @read_options
-def what_if(names, explain, fmt, data):
+def what_if(names, explain, endpoint, fmt, data):
     """If the assumptions, concepts or techniques NAME fail, which proposals
     lose support, and on which criteria (through the assumptions their
     evaluations hinge on). Also marks failures a pre-deployment check (the
     essay's "mulligan") would catch."""
     from graph import answers
 
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_what_if(remote(endpoint), names), fmt)
+        return
     emit(answers.what_if(store(data).nx, names, explain=explain), fmt)
 
 
@@ -278,8 +310,9 @@ def emit_answer(answer, fmt):
 @cli.command()
 @click.argument("query", required=False)
 @click.option("--file", "-f", "query_file", metavar="FILE", help="Read the query from FILE ('-' for stdin).")
+@endpoint_option
 @query_options
-def sparql(query, query_file, fmt, timeout, limit, data):
+def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); with
     no QUERY and no --file it is read from stdin. SERVICE, FROM and updates
     are refused; the query runs in a child process stopped at --timeout."""
@@ -287,6 +320,10 @@ def sparql(query, query_file, fmt, timeout, limit, data):
 
     text = sq.query_text(query, query_file)
     prepared = sq.prepare(text)  # syntax errors before loading anything
+    if endpoint:
+        _local_only(data=data)
+        emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
+        return
     emit_answer(sq.execute(store(data).rdf, prepared, timeout=timeout or None, limit=limit), fmt)
 
 
@@ -294,8 +331,9 @@ def sparql(query, query_file, fmt, timeout, limit, data):
 @click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter; repeatable.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@endpoint_option
 @query_options
-def query(name, params, list_, fmt, timeout, limit, data):
+def query(name, params, list_, endpoint, fmt, timeout, limit, data):
     """Run a named query from queries/ with its parameters bound (never
     pasted into the query text); --list shows the gallery."""
     from graph import queries
@@ -303,13 +341,30 @@ def query(name, params, list_, fmt, timeout, limit, data):
     if list_ or not name:
         emit(queries.listing(), fmt if fmt in FORMATS else "table")
         return
+    if endpoint:
+        _local_only(data=data)
+        emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
+        return
     emit_answer(queries.run_named(store(data), name, params, timeout=timeout, limit=limit), fmt)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; Fuseki: .../DATASET/data).")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def push(endpoint, data):
+    """Upload the graph (shipped data, your --data, entailed triples) to a
+    SPARQL store, replacing its default graph; then query it with --endpoint."""
+    from graph.remote import push as run_push
+
+    count = run_push(store(data), endpoint)
+    click.echo(f"pushed {count} triples to {endpoint}")
 
 
 @cli.command()
 @click.option("--host", default=None, metavar="HOST",
               help="Listen on HOST instead of 127.0.0.1: exposes the endpoint deliberately.")
-@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
               help="Stop each query after this long (answers 503).")
 @click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",

@@ -10,6 +10,11 @@ A named query starts with comment lines of the form ``# key: value``::
 Parameter types: ``name`` (resolved like a NAME on the command line, then
 bound as an IRI), ``iri``, ``string``, ``integer``. Values are bound with
 ``initBindings`` as ``?param``; they are never formatted into the query text.
+Against a remote endpoint they travel as a ``VALUES`` block at the start of
+the WHERE clause, so a parameter must be used by the WHERE clause's own
+patterns and filters (not only inside a nested group, a sub-select, HAVING or
+the projection): there both bindings mean the same thing, which
+tests/test_remote.py checks on a real Oxigraph server.
 """
 
 from __future__ import annotations
@@ -145,3 +150,11 @@ def run_named(store, name: str, pairs=(), *, timeout=None, limit=None):
     q = named(name)
     return execute(store.rdf, q.text, bindings(store, q, pairs),
                    timeout=DEFAULT_TIMEOUT if timeout is None else timeout or None, limit=limit)
+
+
+def run_remote(remote, name: str, pairs=(), *, limit=None):
+    """Run the named query on a remote endpoint; ``name``-type parameters resolve against it."""
+    from types import SimpleNamespace
+
+    q = named(name)
+    return remote.execute(q.text, bindings(SimpleNamespace(nx=remote.index()), q, pairs), limit=limit)

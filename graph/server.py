@@ -187,7 +187,7 @@ class Endpoint:
         return Response(html, mimetype="text/html")
 
 
-def make(store, *, host="127.0.0.1", port=7878, timeout=10.0, limit=10_000, cors=False, exposed=False):
+def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors=False, exposed=False):
     """A threaded Werkzeug server for the endpoint (port 0 picks a free port)."""
     from werkzeug.serving import make_server
 
