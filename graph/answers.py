@@ -148,6 +148,18 @@ def evaluations_of(G, proposal) -> list:
     return sorted(out, key=lambda e: e["criterion_number"])
 
 
+def evaluation_lines(ev, indent="") -> list:
+    """Readable lines for one evaluation: verdict, summary, hinges, failure modes, source."""
+    derived = "  [derived]" if ev.get("derived") else ""
+    lines = [f"{indent}{ev['criterion']}: {ev['verdict'] or 'no verdict'}{derived}", f"{indent}    {ev['summary']}"]
+    if ev["hinges_on"]:
+        lines.append(f"{indent}    hinges on: {'; '.join(h['label'] for h in ev['hinges_on'])}")
+    if ev["failure_modes"]:
+        lines.append(f"{indent}    failure modes: {'; '.join(f['label'] for f in ev['failure_modes'])}")
+    lines.append(f"{indent}    source: {cite(ev['sections'])}")
+    return lines
+
+
 def show(G, name) -> Result:
     iri = resolve(G, name)
     data = G.nodes[iri]
@@ -176,13 +188,7 @@ def show(G, name) -> Result:
         header.append(f"source: {cite(data['sections'])}")
     for ev in evaluations:
         header.append("")
-        header.append(f"{ev['criterion']}: {ev['verdict'] or 'no verdict'}{'  [derived]' if ev.get('derived') else ''}")
-        header.append(f"    {ev['summary']}")
-        if ev["hinges_on"]:
-            header.append(f"    hinges on: {'; '.join(h['label'] for h in ev['hinges_on'])}")
-        if ev["failure_modes"]:
-            header.append(f"    failure modes: {'; '.join(f['label'] for f in ev['failure_modes'])}")
-        header.append(f"    source: {cite(ev['sections'])}")
+        header.extend(evaluation_lines(ev))
     json_doc = {**record, "evaluations": evaluations, "results": relations}
     return Result(relations, ["direction", "relation", "label", "kind", "source"], header=header, json_override=json_doc)
 
@@ -301,13 +307,7 @@ def story(G, name) -> Result:
         if evaluations:
             lines += ["", f"{title}:"]
             for ev in evaluations:
-                lines.append(f"  {ev['criterion']}: {ev['verdict'] or 'no verdict'}")
-                lines.append(f"      {ev['summary']}")
-                if ev["failure_modes"]:
-                    lines.append(f"      problems: {'; '.join(f['label'] for f in ev['failure_modes'])}")
-                if ev["hinges_on"]:
-                    lines.append(f"      hinges on: {'; '.join(h['label'] for h in ev['hinges_on'])}")
-                lines.append(f"      source: {cite(ev['sections'])}")
+                lines.extend(evaluation_lines(ev, indent="  "))
     return Result([], [], header=lines, json_override=doc)
 
 

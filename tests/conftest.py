@@ -98,6 +98,18 @@ def chromium():
     return CHROMIUM
 
 
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """The system Chromium driven by Playwright (it downloads no browser of its own)."""
+    sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else \
+        __import__("playwright.sync_api").sync_api
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
 def chromium_dom(browser, page: Path, budget_ms: int = 20000) -> str:
     """Load ``page`` with networking disabled and return the DOM once timers have run."""
     profile = tempfile.mkdtemp(prefix="alignkg-chromium-")

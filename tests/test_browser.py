@@ -5,30 +5,11 @@ the canvas must draw, the page's node count must equal the graph's, and a real
 mouse click on a node must open its side panel.
 """
 
-import os
-
 import pytest
-from conftest import CHROMIUM
 
 from graph.render import map_data
 from graph.resolve import resolve
 from graph.store import Store
-
-playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else __import__(
-    "playwright.sync_api").sync_api
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI")
-        pytest.skip("chromium not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 def open_map(browser, path):

@@ -1,7 +1,6 @@
 """The SPARQL endpoint through real HTTP clients, and its explorer page in Chromium."""
 
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -9,7 +8,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import CHROMIUM
 
 from graph.server import make
 from graph.store import Store
@@ -139,34 +137,27 @@ def test_named_query_with_bound_parameter(endpoint):
     assert fetch(f"{endpoint}/query/nope")[0] == 400
 
 
-def test_explorer_works_offline_in_chromium(endpoint):
-    if CHROMIUM is None:
-        pytest.skip("chromium not installed") if not os.environ.get("CI") else pytest.fail("chromium required in CI")
-    from playwright.sync_api import sync_playwright
-
+def test_explorer_works_offline_in_chromium(endpoint, browser):
     outside = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
+    page = browser.new_page()
 
-        def guard(route):
-            if route.request.url.startswith(endpoint):
-                return route.continue_()
-            outside.append(route.request.url)
-            return route.abort()
+    def guard(route):
+        if route.request.url.startswith(endpoint):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
 
-        page.route("**/*", guard)
-        page.goto(f"{endpoint}/")
-        page.wait_for_selector('body[data-ready="1"]')
-        page.click("button.example[data-name='evaluations-on-criterion']")
-        page.wait_for_selector("body[data-rows]")
-        assert page.get_attribute("body", "data-last-status") == "200"
-        assert page.locator("#results tr").count() == 12  # header + 11 proposals
-        page.fill("#query", "SELECT ?x WHERE { akg:hch rdfs:label ?x }")
-        page.click("#run")
-        page.locator("#results td", has_text="HCH").first.wait_for()  # the page's CSP forbids eval
-        page.goto(f"{endpoint}/map?focus=HCH")
-        page.wait_for_selector('body[data-ready="1"]', timeout=30000)
-        browser.close()
+    page.route("**/*", guard)
+    page.goto(f"{endpoint}/")
+    page.wait_for_selector('body[data-ready="1"]')
+    page.click("button.example[data-name='evaluations-on-criterion']")
+    page.wait_for_selector("body[data-rows]")
+    assert page.get_attribute("body", "data-last-status") == "200"
+    assert page.locator("#results tr").count() == 12  # header + 11 proposals
+    page.fill("#query", "SELECT ?x WHERE { akg:hch rdfs:label ?x }")
+    page.click("#run")
+    page.locator("#results td", has_text="HCH").first.wait_for()  # the page's CSP forbids eval
+    page.goto(f"{endpoint}/map?focus=HCH")
+    page.wait_for_selector('body[data-ready="1"]', timeout=30000)
+    page.close()
     assert outside == []
