@@ -58,6 +58,7 @@ def mentioned(G, item, nodes):
     for n in nodes:
         reach |= {r["node"] for r in algorithms.dependencies(G, n)} | broader_closure(G, n)
         reach |= out(G, n, "seeAlso")  # the work that describes an example stands for it
+        reach |= {u for u, _, k in G.in_edges(n, keys=True) if k == "hasTrainingStory"}  # a story stands for its proposal
     return target in reach
 
 
