@@ -169,7 +169,7 @@ def _network(data):
     net.set_options(json.dumps({
         "physics": {"enabled": not large, "solver": "forceAtlas2Based",
                     "forceAtlas2Based": {"springLength": 140, "gravitationalConstant": -90},
-                    "stabilization": {"enabled": True, "iterations": 400, "fit": True}},
+                    "stabilization": {"enabled": True, "iterations": 200, "fit": True}},
         "edges": {"smooth": {"type": "continuous"}},
         "nodes": {"font": {"size": 14}},
         "interaction": {"hover": True, "tooltipDelay": 150},
@@ -237,7 +237,7 @@ def write_map(G, focus=None, output=None, force=False, compare=None, what_if=Non
 
     if sum(x is not None and x != () for x in (focus, compare, what_if)) > 1:
         raise AlignKGError("use only one of --focus, --compare and --what-if")
-    if focus:
+    if focus is not None:  # an empty --focus "" is an error of resolve(), not the whole map
         key = resolve(G, focus)
         data, title, name = map_data(G, focus=key), G.nodes[key]["label"], f"focus-{_slug(G.nodes[key]['label'])}"
     elif compare:
