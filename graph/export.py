@@ -582,13 +582,16 @@ def to_csv(G) -> str:
     >>> to_csv(G).splitlines()[1]
     'https://w3id.org/alignkg#p,"P, the first",usesTechnique,https://w3id.org/alignkg#t,T,true,'
     """
+    from .output import spreadsheet_safe
+
     F = flat_graph(G)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for u, v, d in F.edges(data=True):
-        writer.writerow([F.nodes[u]["iri"], F.nodes[u]["label"], d["relation"], F.nodes[v]["iri"],
-                         F.nodes[v]["label"], "true" if d["dependency"] else "false", d["sources"]])
+        writer.writerow([spreadsheet_safe(str(x)) for x in (
+            F.nodes[u]["iri"], F.nodes[u]["label"], d["relation"], F.nodes[v]["iri"],
+            F.nodes[v]["label"], "true" if d["dependency"] else "false", d["sources"])])
     return buf.getvalue()
 
 

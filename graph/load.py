@@ -1,15 +1,24 @@
 """Read RDF files into an rdflib graph, safely, with located errors.
 
-Formats are chosen by extension, never guessed. Input is read as UTF-8. Nothing
-is fetched: URLs are refused as input files, RDF/XML may not declare a DOCTYPE
-or entities, and JSON-LD may only use inline contexts. Every failure is a
-:class:`~graph.errors.DataError` whose message starts with ``FILE:LINE:``.
+Formats are chosen by extension, never guessed. Input is read as UTF-8 (a
+byte-order mark is allowed). Nothing is fetched: URLs are refused as input
+files, RDF/XML may not declare a DOCTYPE or entities, and JSON-LD may only use
+inline contexts. Devices and sockets are refused (``/dev/zero`` would never
+end); a pipe is read like a file. What a parser accepts but the data cannot mean is refused too: an
+IRI with a space or another character IRIs may not contain, a literal that is
+not a value of its datatype (``"abc"^^xsd:integer``), and a literal longer than
+:data:`MAX_LITERAL` characters. Every failure is a
+:class:`~graph.errors.DataError` whose message starts with ``FILE:LINE:`` when
+the line is known, ``FILE:`` otherwise.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import stat
+import warnings
 from pathlib import Path
 
 from . import ONTOLOGY_DIR, SHAPES_FILE
@@ -29,8 +38,15 @@ FORMATS = {
     ".json": "json-ld",
 }
 
+#: The longest literal accepted, in characters (a whole definition is a few hundred).
+MAX_LITERAL = 1_000_000
+#: The longest parser message quoted in an error.
+MAX_WHY = 200
+
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _XML_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: Characters an IRI may not contain (RFC 3987): controls, space, <>"{}|\^`.
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 
 
 def ontology_files(directory: Path = ONTOLOGY_DIR) -> list[Path]:
@@ -45,8 +61,11 @@ def read_bytes(path: str | Path) -> bytes:
         raise DataError(f"{name}: not a local file; alignkg reads only local files (use --endpoint for remote data)")
     p = Path(path)
     try:
-        if p.is_dir():
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise DataError(f"{name}: is a directory, not an RDF file")
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):  # /dev/zero would never end
+            raise DataError(f"{name}: is a device or socket, not a file")
         return p.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{name}: no such file") from None
@@ -54,6 +73,8 @@ def read_bytes(path: str | Path) -> bytes:
         raise DataError(f"{name}: permission denied") from None
     except OSError as exc:
         raise DataError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # e.g. an embedded NUL byte
+        raise DataError(f"{name!r}: not a usable file name ({exc})") from None
 
 
 def format_of(path: str | Path) -> str:
@@ -67,9 +88,13 @@ def format_of(path: str | Path) -> str:
 
 
 def decode(path: str | Path, data: bytes) -> str:
-    """Decode UTF-8 strictly, reporting the line of the first bad byte."""
+    """Decode UTF-8 strictly, reporting the line of the first bad byte; drop a byte-order mark.
+
+    >>> decode("x.ttl", b"\\xef\\xbb\\xbf# caf\\xc3\\xa9")
+    '# café'
+    """
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
@@ -87,44 +112,143 @@ def _check_jsonld(path, text: str) -> None:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise DataError(f"{path}: JSON nested too deeply to parse") from None
 
-    def walk(node):
+    stack = [doc]  # iterative: a deep document must not exhaust the Python stack
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("@context", "@import") and _has_reference(value):
-                    raise DataError(f"{path}: JSON-LD {key} refers to another document; only inline contexts are allowed")
-                walk(value)
+                ref = _reference(value) if key in ("@context", "@import") else None
+                if ref is not None:
+                    quoted = json.dumps(ref, ensure_ascii=False)
+                    shown = quoted if len(quoted) <= 80 else quoted[:76] + '..."'
+                    raise DataError(f"{_where(path, _line_of(text, quoted))}: JSON-LD {key} refers to another "
+                                    f"document ({shown}); only inline contexts are allowed")
+                stack.append(value)
         elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(doc)
+            stack.extend(node)
 
 
-def _has_reference(value) -> bool:
+def _reference(value) -> str | None:
+    """The first document a JSON-LD ``@context`` or ``@import`` value refers to, if any."""
     if isinstance(value, str):
-        return True
+        return value
     if isinstance(value, list):
-        return any(isinstance(v, str) for v in value)
-    return False
-
-
-def _nt_error_line(text: str) -> int | None:
-    """Find the first line rdflib's N-Triples parser rejects (it does not say)."""
-    from rdflib import Graph
-
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            try:
-                Graph().parse(data=line, format="nt")
-            except Exception:
-                return number
+        return next((v for v in value if isinstance(v, str)), None)
     return None
 
 
-def parse_text(graph, path, text: str, fmt: str) -> None:
-    """Parse ``text`` (the contents of ``path``) into ``graph``; errors name file and line."""
+class _Lines:
+    """A text stream that hands rdflib's N-Triples parser one whole line per read.
+
+    The parser's own buffering rescans its buffer for every 2 kB chunk, which
+    is quadratic in the length of a line (a 1 MB literal took seconds); given
+    whole lines it is linear. It also tells us the line that failed.
+    """
+
+    encoding = "utf-8"
+
+    def __init__(self, text: str):
+        self._io = io.StringIO(text, newline="")  # split on \n, \r\n and \r, as N-Triples does
+        self.number = 0
+
+    def read(self, size: int = -1) -> str:
+        line = self._io.readline()
+        if line:
+            self.number += 1
+        return line
+
+
+def _line_of(text: str, *needles: str) -> int | None:
+    """The line of the first needle found in ``text`` (tried in order), or None."""
+    for needle in needles:
+        at = text.find(needle) if needle else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
+
+
+def _where(path, line) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def _check_terms(path, text: str, graph) -> None:
+    """Refuse what the parsers let through: bad IRIs, ill-typed and oversized literals."""
+    from rdflib import Literal, URIRef
+
+    seen = set()
+    for triple in graph:
+        for term in triple:
+            if term in seen:
+                continue
+            seen.add(term)
+            if isinstance(term, URIRef):
+                bad = _BAD_IRI.search(term)
+                if bad:
+                    start = max(term.rfind(sep, 0, bad.start()) for sep in "/#:") + 1
+                    line = _line_of(text, f"<{term}>", term[start:bad.start() + 1])
+                    char = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
+                    shown = term if len(term) <= 80 else term[:77] + "..."
+                    raise DataError(f"{_where(path, line)}: invalid IRI <{shown}>: it contains {char}")
+            elif isinstance(term, Literal):
+                lexical = str(term)
+                if len(lexical) > MAX_LITERAL:
+                    head = lexical[:40]
+                    line = _line_of(text, f'"{head}', f"'{head}", f">{head}")
+                    raise DataError(f"{_where(path, line)}: literal of {len(lexical):,} characters is too long "
+                                    f"(at most {MAX_LITERAL:,})")
+                if getattr(term, "ill_typed", False):
+                    line, lexical = _ill_typed_at(text, term.datatype) or (
+                        _line_of(text, f'"{lexical}"', f"'{lexical}'", f">{lexical}<"), lexical)
+                    shown = lexical if len(lexical) <= 40 else lexical[:37] + "..."
+                    raise DataError(f"{_where(path, line)}: {shown!r} is not a valid {_short_type(term.datatype)}")
+
+
+def _short_type(datatype) -> str:
+    from rdflib.namespace import XSD
+
+    text = str(datatype)
+    return "xsd:" + text[len(str(XSD)):] if text.startswith(str(XSD)) else f"<{text}>"
+
+
+def _ill_typed_at(text: str, datatype) -> tuple[int, str] | None:
+    """Line and lexical form, as written, of the first ill-typed ``"..."^^datatype`` in Turtle or N-Triples text.
+
+    rdflib normalises some lexical forms (a boolean ``"J"`` becomes ``"false"``),
+    so the text is searched for what the user actually wrote.
+
+    >>> from rdflib.namespace import XSD
+    >>> _ill_typed_at('<a> <b> "true"^^xsd:boolean .\\n<a> <c> "J"^^xsd:boolean .', XSD.boolean)
+    (2, 'J')
+    """
+    from rdflib import Literal
+
+    names = [re.escape(f"<{datatype}>"), re.escape(_short_type(datatype))]
+    pattern = re.compile(r'"((?:[^"\\\n]|\\.)*)"\^\^(?:' + "|".join(names) + r")(?![\w-])")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for m in pattern.finditer(text):
+            if Literal(m.group(1), datatype=datatype).ill_typed:
+                return text.count("\n", 0, m.start()) + 1, m.group(1)
+    return None
+
+
+def parse_apart(graph, path, text: str, fmt: str):
+    """Parse and check ``text`` (the contents of ``path``) into a graph of its own.
+
+    The new graph shares ``graph``'s prefixes but none of its triples, so a
+    file that fails half-way adds nothing; errors name file and line.
+
+    Returns
+    -------
+    rdflib.Graph
+        The file's triples, to be added to ``graph`` by the caller.
+    """
     import logging
+
+    from rdflib import Graph
 
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     if not text.strip():
@@ -133,27 +257,64 @@ def parse_text(graph, path, text: str, fmt: str) -> None:
         _check_xml(path, text)
     if fmt == "json-ld":
         _check_jsonld(path, text)
-    try:
-        graph.parse(data=text, format=fmt, publicID=Path(path).resolve().as_uri())
-    except DataError:
-        raise
-    except Exception as exc:  # every parser has its own exception types
-        raise DataError(_located(path, text, fmt, exc)) from None
+    part = Graph(namespace_manager=graph.namespace_manager)
+    lines = _Lines(text) if fmt == "nt" else None
+    with warnings.catch_warnings():  # rdflib warns about odd literals on stderr; _check_terms reports them
+        warnings.simplefilter("ignore")
+        try:
+            if lines is not None:
+                from rdflib.plugins.parsers.ntriples import NTGraphSink, W3CNTriplesParser
+
+                W3CNTriplesParser(NTGraphSink(part)).parse(lines)
+            else:
+                part.parse(data=text, format=fmt, publicID=Path(path).resolve().as_uri())
+        except DataError:
+            raise
+        except RecursionError:
+            raise DataError(f"{path}: nested too deeply to parse (brackets or lists hundreds of levels deep)") from None
+        except Exception as exc:  # every parser has its own exception types
+            raise DataError(_located(path, fmt, exc, lines.number if lines else None) + _looks_like(text, fmt)) from None
+        _check_terms(path, text, part)
+    return part
 
 
-def _located(path, text, fmt, exc) -> str:
+def parse_text(graph, path, text: str, fmt: str) -> None:
+    """Parse ``text`` (the contents of ``path``) into ``graph``; errors name file and line.
+
+    The file is parsed and checked apart (:func:`parse_apart`) before its
+    triples join ``graph``, so a bad file adds nothing.
+    """
+    graph.addN((s, p, o, graph) for s, p, o in parse_apart(graph, path, text, fmt))
+
+
+def _looks_like(text: str, fmt: str) -> str:
+    """A hint when a file that failed to parse looks like another format than its extension says.
+
+    >>> _looks_like('<?xml version="1.0"?><rdf:RDF/>', "turtle")
+    ' (it looks like RDF/XML: name the file .rdf)'
+    """
+    if fmt not in ("turtle", "nt"):
+        return ""
+    head = text.lstrip()[:100]
+    if head.startswith(("<?xml", "<rdf:RDF")):
+        return " (it looks like RDF/XML: name the file .rdf)"
+    if head.startswith("{"):
+        return " (it looks like JSON-LD: name the file .jsonld)"
+    return ""
+
+
+def _located(path, fmt, exc, line=None) -> str:
     text_of_exc = str(exc).strip()
     why = getattr(exc, "_why", None) or (text_of_exc.splitlines()[0] if text_of_exc else type(exc).__name__)
-    line = getattr(exc, "lines", None)
-    if line is not None:  # notation3 BadSyntax: 0-based line
-        return f"{path}:{line + 1}: Turtle syntax error: {why}"
+    why = why if len(why) <= MAX_WHY else why[:MAX_WHY - 3] + "..."
+    bad_line = getattr(exc, "lines", None)
+    if bad_line is not None:  # notation3 BadSyntax: 0-based line
+        return f"{path}:{bad_line + 1}: Turtle syntax error: {why}"
     get_line = getattr(exc, "getLineNumber", None)
     if callable(get_line):  # SAXParseException
         return f"{path}:{get_line()}: RDF/XML error: {exc.getMessage()}"
     if fmt == "nt":
-        number = _nt_error_line(text)
-        where = f"{path}:{number}" if number else str(path)
-        return f"{where}: N-Triples syntax error: {why}"
+        return f"{_where(path, line)}: N-Triples syntax error: {why}"
     return f"{path}: cannot parse as {fmt}: {why}"
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ class Result:
 def clean(text) -> str:
     """Make a value safe to print on a terminal: control characters become visible escapes.
 
+    C0 and C1 controls (ANSI escape sequences start with one), format
+    characters such as bidirectional overrides, and line or paragraph
+    separators are shown as Python escapes; the zero-width joiner of emoji is kept.
+
     >>> clean("a\\x1b[31mred")
     'a\\\\x1b[31mred'
     """
@@ -47,7 +52,7 @@ def clean(text) -> str:
         text = "; ".join(clean(t) for t in text)
     text = str(text)
     return "".join(
-        c if unicodedata.category(c) not in ("Cc", "Cf") or c == "\u200d" else c.encode("unicode_escape").decode()
+        c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") or c == "\u200d" else c.encode("unicode_escape").decode()
         for c in text
     )
 
@@ -68,14 +73,51 @@ def to_json(result: Result) -> str:
     return json.dumps({**result.meta, "results": result.rows}, ensure_ascii=False, indent=2) + "\n"
 
 
+#: A cell a spreadsheet would run as a formula; numbers such as ``-1`` are left alone.
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Quote a CSV cell that a spreadsheet would run as a formula.
+
+    Data comes from anyone's ``--data`` file, and a label such as
+    ``=HYPERLINK(...)`` or ``@SUM(...)`` is executed when the CSV is opened in
+    Excel or LibreOffice. Such cells get a leading ``'`` (OWASP's advice), which
+    spreadsheets hide; plain numbers are kept as they are.
+
+    >>> spreadsheet_safe("=1+2"), spreadsheet_safe("-1.5"), spreadsheet_safe("HCH")
+    ("'=1+2", '-1.5', 'HCH')
+    """
+    return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
+
+
+def _machine_cell(value) -> str:
+    """A cell for machines: booleans as true/false (tables say yes/no for people)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _cell(value)
+
+
 def to_csv(result: Result) -> str:
+    """CSV with a header row; ``iri``, ``label``, ``kind`` first; formula-like cells quoted.
+
+    Rows end in ``\\n``; a row with a carriage return in a cell has every cell
+    quoted (the csv module only quotes characters of the line terminator), so
+    the CSV stays one record per row.
+
+    >>> to_csv(Result([{"label": "a\\rb"}], ["label"])).splitlines(keepends=True)[1:]
+    ['"a\\r', 'b"\\n']
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
+    quote_all = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     ids = [c for c in ("iri", "label", "kind") if result.rows and c in result.rows[0]]
     columns = ids + [c for c in result.columns if c not in ids]
     writer.writerow(columns)
     for row in result.rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        cells = [spreadsheet_safe(_machine_cell(row.get(c))) for c in columns]
+        (quote_all if any("\r" in c for c in cells) else writer).writerow(cells)
     return buf.getvalue()
 
 

@@ -141,8 +141,9 @@ def project(graph) -> nx.MultiDiGraph:
             "sections": section_list(node),
         }
         number = graph.value(node, AKG.number)
-        if number is not None:
-            attrs["number"] = number.toPython()
+        value = number.toPython() if number is not None else None
+        if isinstance(value, int) and not isinstance(value, bool):  # anything else is a SHACL violation
+            attrs["number"] = value
         derived = graph.value(node, AKG.derived)
         if derived is not None:
             attrs["derived"] = bool(derived.toPython())

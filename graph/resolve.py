@@ -81,6 +81,8 @@ def resolve(G, name: str, kinds=None) -> str:
         raise AlignKGError(f"name too long ({len(name)} characters; at most {MAX_NAME})")
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise AlignKGError(f"name {name!r} contains control characters")
+    if any(unicodedata.category(c) == "Cs" for c in name):  # bytes that were not UTF-8 (surrogateescape)
+        raise AlignKGError(f"name {name!r} is not valid UTF-8 text")
     index = _index(G)
     matches = index.get(normalise(name), {})
     if kinds is not None:

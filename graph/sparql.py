@@ -200,7 +200,7 @@ def serialize(answer: Answer, fmt: str) -> str:
         return render(shape(answer), fmt)
     if fmt == "tsv":
         return _tsv(answer)
-    if fmt in ("xml", "csv") or (fmt == "json" and answer.type == "ASK"):
+    if fmt == "xml" or (fmt == "csv" and answer.type == "SELECT") or (fmt == "json" and answer.type == "ASK"):
         from rdflib.query import Result as RdflibResult
 
         res = RdflibResult(answer.type)

@@ -51,7 +51,9 @@ class Store:
     """
 
     def __init__(self, data=(), include_shipped=True):
-        self.paths = (list(ontology_files()) if include_shipped else []) + list(data)
+        shipped = list(ontology_files()) if include_shipped else []
+        self.paths = shipped + list(data)
+        self._shipped = len(shipped)
         self._contents = []
         digest = hashlib.sha256(__version__.encode())
         here = Path(__file__).parent
@@ -80,10 +82,14 @@ class Store:
             try:
                 directory.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-")
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, file)
-            except OSError:
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp, file)
+                except BaseException:  # a full disk must not leave a half-written pickle behind
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            except (OSError, pickle.PickleError):
                 pass
         return value
 
@@ -93,14 +99,20 @@ class Store:
         from rdflib import Graph
 
         from .entail import entail
-        from .load import parse_text
+        from .load import parse_apart, parse_text
         from .namespace import PREFIXES
 
         g = Graph()
         for prefix, ns in PREFIXES.items():
             g.bind(prefix, ns, override=True)
-        for path, raw in zip(self.paths, self._contents):
+        inputs = list(zip(self.paths, self._contents))
+        # the user's files are parsed (and checked) first, so a bad one is reported at once;
+        # their triples still join after the shipped ones, as if read in order
+        users = [parse_apart(g, path, decode(path, raw), format_of(path)) for path, raw in inputs[self._shipped:]]
+        for path, raw in inputs[:self._shipped]:
             parse_text(g, path, decode(path, raw), format_of(path))
+        for part in users:
+            g.addN((s, p, o, g) for s, p, o in part)
         entail(g)
         return g
 
