@@ -767,6 +767,23 @@ FUZZ_COMMANDS = [("list",), ("critical",), ("compare",), ("show", "akg:fuzz"), (
                  ("path", "akg:fuzz", "akg:fuzz2"), ("shared", "akg:fuzz", "akg:fuzz2")]
 
 
+def _mutations(st, base, tokens, max_cut):
+    """Texts from ``base`` with one to three random insertions of a token (or junk) or cuts."""
+
+    @st.composite
+    def mutated(draw):
+        text = draw(base)
+        for _ in range(draw(st.integers(1, 3))):
+            at = draw(st.integers(0, len(text)))
+            if draw(st.booleans()):
+                text = text[:at] + " " + draw(st.one_of(st.sampled_from(tokens), st.text(max_size=3))) + " " + text[at:]
+            else:
+                text = text[:at] + text[at + draw(st.integers(1, max_cut)):]
+        return text
+
+    return mutated
+
+
 def _turtle_strategy(st):
     """Turtle documents: statements over the schema's vocabulary, sometimes mutated, sometimes token soup."""
     def literal():
@@ -789,16 +806,7 @@ def _turtle_strategy(st):
                                              for p, o in t[1]) + " .")
     document = st.lists(statement, min_size=1, max_size=6).map("\n".join)
 
-    @st.composite
-    def mutated(draw):
-        text = draw(document)
-        for _ in range(draw(st.integers(1, 3))):
-            at = draw(st.integers(0, len(text)))
-            if draw(st.booleans()):
-                text = text[:at] + " " + draw(st.one_of(st.sampled_from(TTL_TOKENS), st.text(max_size=3))) + " " + text[at:]
-            else:
-                text = text[:at] + text[at + draw(st.integers(1, 8)):]
-        return text
+    mutated = _mutations(st, document, TTL_TOKENS, max_cut=8)
 
     soup = st.lists(st.one_of(st.sampled_from(TTL_TOKENS + TTL_NODES + TTL_PROPERTIES), st.text(max_size=6)),
                     max_size=30).map(" ".join)
@@ -898,16 +906,7 @@ def _sparql_strategy(st):
     query = st.tuples(head, body).map(lambda t: f"{t[0]} {{ {t[1]} }}" + (" LIMIT 5" if "COUNT" not in t[0] and
                                                                            t[0] != "ASK" else ""))
 
-    @st.composite
-    def mutated(draw):
-        text = draw(query)
-        for _ in range(draw(st.integers(1, 3))):
-            at = draw(st.integers(0, len(text)))
-            if draw(st.booleans()):
-                text = text[:at] + " " + draw(st.one_of(st.sampled_from(SPARQL_TOKENS), st.text(max_size=3))) + " " + text[at:]
-            else:
-                text = text[:at] + text[at + draw(st.integers(1, 6)):]
-        return text
+    mutated = _mutations(st, query, SPARQL_TOKENS, max_cut=6)
 
     soup = st.lists(st.one_of(st.sampled_from(SPARQL_TOKENS + SPARQL_TERMS), st.text(max_size=5)),
                     max_size=15).map(" ".join)
