@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 
 from .errors import QueryError
 from .output import Result
 
 MAX_QUERY = 100_000
+_PARSER_LOCK = threading.Lock()
 _UPDATE = re.compile(
     r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
     r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -75,7 +77,8 @@ def prepare(text: str):
     if not text.strip():
         raise QueryError("empty query")
     try:
-        prepared = prepareQuery(text, initNs=PREFIXES)
+        with _PARSER_LOCK:  # pyparsing, under rdflib's parser, is not thread-safe (found by the endpoint soak test)
+            prepared = prepareQuery(text, initNs=PREFIXES)
     except ParseException as exc:
         if _UPDATE.match(text):
             raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only") from None

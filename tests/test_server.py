@@ -1,6 +1,7 @@
 """The SPARQL endpoint through real HTTP clients, and its explorer page in Chromium."""
 
 import json
+import os
 import threading
 import time
 import urllib.error
@@ -161,3 +162,70 @@ def test_explorer_works_offline_in_chromium(endpoint, browser):
     page.wait_for_selector('body[data-ready="1"]', timeout=30000)
     page.close()
     assert outside == []
+
+
+def _rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_twenty_clients_for_a_minute(tmp_path):
+    """20 concurrent clients query a real `alignkg serve` process for 60 s (ALIGNKG_SOAK_SECONDS):
+    no error, every answer right, and the server's memory stays bounded."""
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    seconds = float(os.environ.get("ALIGNKG_SOAK_SECONDS", "60"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path)})
+    base = f"http://127.0.0.1:{port}"
+    queries = [("ASK { akg:hch a akg:Concept }", "true"),
+               ("SELECT ?l WHERE { akg:microscope-ai rdfs:label ?l }", "Microscope AI"),
+               ("SELECT (COUNT(?e) AS ?n) WHERE { ?e a akg:Evaluation ; akg:onCriterion/a akg:ProposalCriterion }", '"44"')]
+    errors, answered = [], [0]
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/queries", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        start_rss = _rss_kib(server.pid)
+        stop = time.monotonic() + seconds
+
+        def client(i):
+            n = 0
+            while time.monotonic() < stop:
+                q, expected = queries[(i + n) % len(queries)]
+                n += 1
+                try:
+                    status, _, body = fetch(f"{base}/sparql?" + urllib.parse.urlencode({"query": q}),
+                                            headers={"Accept": "application/sparql-results+json"})
+                    if status != 200 or expected not in body:
+                        errors.append((status, body[:200]))
+                    else:
+                        answered[0] += 1
+                except Exception as exc:  # a client error is a failure of the test, not a crash of it
+                    errors.append(repr(exc))
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(seconds + 60)
+        end_rss = _rss_kib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert not errors, errors[:5]
+    assert answered[0] >= 20, answered
+    assert end_rss - start_rss < 150_000, f"server grew from {start_rss} to {end_rss} KiB"

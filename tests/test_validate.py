@@ -26,3 +26,11 @@ def test_invalid_fixture_fails_with_messages_naming_nodes(run):
     assert has("half proposal --akg:usesTechnique--> transparency tools", "without a source section")
     assert has("half proposal on outer alignment", "derived")
     assert all(m for _, m in problems)
+
+
+def test_a_derived_story_not_marked_derived_fails(run):
+    r = run("validate", FIXTURES / "undeclared_derived_story.ttl", "--format", "json")
+    assert r.code == 1
+    messages = {(x["label"], x["message"]) for x in r.json["results"]}
+    assert any(label == "undeclared story" and "mark it akg:derived true" in m for label, m in messages)
+    assert any(label == "undeclared story component" and "mark it akg:derived true" in m for label, m in messages)
