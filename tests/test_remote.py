@@ -7,15 +7,13 @@ engines may order ties and group members differently.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import free_port, wait_until_up
 
 from graph.queries import catalogue
 
@@ -35,21 +33,12 @@ def oxigraph(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("oxigraph is required in CI (pip install oxigraph)")
         pytest.skip("oxigraph not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
                              "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("oxigraph did not start")
+        wait_until_up(f"{base}/query?query=ASK%7B%7D")
         yield base
     finally:
         proc.terminate()
@@ -131,8 +120,6 @@ def test_remote_sparql_and_errors(pushed, run_module):
 
     assert_clean_error(run_module("depends-on", "HCH", "--endpoint", pushed, "--explain"), "local graph only")
     assert_clean_error(run_module("depends-on", "HCH", "--endpoint", "ftp://example.org/q"), "http://")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()
     assert_clean_error(run_module("depends-on", "HCH", "--endpoint", f"http://127.0.0.1:{dead}/query"),
                        "cannot reach")

@@ -174,16 +174,13 @@ def _rss_kib(pid):
 def test_twenty_clients_for_a_minute(tmp_path):
     """20 concurrent clients query a real `alignkg serve` process for 60 s (ALIGNKG_SOAK_SECONDS):
     no error, every answer right, and the server's memory stays bounded."""
-    import socket
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from conftest import ROOT, free_port, wait_until_up
 
     seconds = float(os.environ.get("ALIGNKG_SOAK_SECONDS", "60"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path)})
@@ -193,12 +190,7 @@ def test_twenty_clients_for_a_minute(tmp_path):
                ("SELECT (COUNT(?e) AS ?n) WHERE { ?e a akg:Evaluation ; akg:onCriterion/a akg:ProposalCriterion }", '"44"')]
     errors, answered = [], [0]
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/queries", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(f"{base}/queries", seconds=30)
         start_rss = _rss_kib(server.pid)
         stop = time.monotonic() + seconds
 
