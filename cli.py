@@ -15,7 +15,7 @@ import click
 
 from graph.errors import AlignKGError
 
-FORMATS = ("table", "json", "csv", "markdown")
+from graph.output import FORMATS  # noqa: E402  (one list of output formats)
 
 
 class AlignGroup(click.Group):

@@ -184,7 +184,7 @@ def _tooltip(node) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _script_json(value) -> str:
+def script_json(value) -> str:
     """JSON safe to place inside a <script> element."""
     text = json.dumps(value, ensure_ascii=False)
     for bad, good in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
@@ -222,7 +222,7 @@ def page(data, title: str) -> str:
     return (template.replace("{{TITLE}}", html.escape(title))
                     .replace("{{VIS_CSS}}", css)
                     .replace("{{VIS_JS}}", js)
-                    .replace("{{DATA}}", _script_json(payload)))
+                    .replace("{{DATA}}", script_json(payload)))
 
 
 def write_map(G, focus=None, output=None, force=False, compare=None, what_if=None) -> Path:

@@ -180,10 +180,10 @@ class Endpoint:
 
     def on_explorer(self, request):
         from .queries import catalogue
-        from .render import _script_json
+        from .render import script_json
 
         gallery = [{"name": q.name, "summary": q.summary, "text": q.text} for q in catalogue().values()]
-        html = _TEMPLATE.read_text(encoding="utf-8").replace("{{GALLERY}}", _script_json(gallery))
+        html = _TEMPLATE.read_text(encoding="utf-8").replace("{{GALLERY}}", script_json(gallery))
         return Response(html, mimetype="text/html")
 
 
