@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.render import map_data, page  # noqa: E402
-from graph.store import Store  # noqa: E402
+from alignkg.render import map_data, page  # noqa: E402
+from alignkg.store import Store  # noqa: E402
 
 
 def synthetic(n_nodes=5000, n_edges=7500, seed=1):

@@ -43,8 +43,8 @@ MERMAID = re.compile(r"(<!-- mermaid-overview -->\n)```mermaid\n.*?```", re.S)
 
 def mermaid_overview() -> str:
     sys.path.insert(0, str(ROOT))
-    from graph.export import mermaid_overview as overview
-    from graph.store import Store
+    from alignkg.export import mermaid_overview as overview
+    from alignkg.store import Store
 
     return overview(Store().nx).rstrip("\n") + "\n"
 

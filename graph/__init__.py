@@ -2,25 +2,35 @@
 
 The package is layered; each module does one job:
 
-- :mod:`graph.load` reads RDF files into an rdflib graph (safely),
-- :mod:`graph.entail` adds the shortcut triples that qualified relations imply,
-- :mod:`graph.project` turns the rdflib graph into a networkx graph,
-- :mod:`graph.store` ties these together behind a cache,
-- :mod:`graph.resolve` turns user-typed names into IRIs,
-- :mod:`graph.algorithms` answers reachability questions on the networkx graph,
-- :mod:`graph.sparql`, :mod:`graph.queries`, :mod:`graph.validate`,
-  :mod:`graph.render` and :mod:`graph.output` serve the CLI.
+- :mod:`alignkg.load` reads RDF files into an rdflib graph (safely),
+- :mod:`alignkg.entail` adds the shortcut triples that qualified relations imply,
+- :mod:`alignkg.project` turns the rdflib graph into a networkx graph,
+- :mod:`alignkg.store` ties these together behind a cache,
+- :mod:`alignkg.resolve` turns user-typed names into IRIs,
+- :mod:`alignkg.algorithms` answers reachability questions on the networkx graph,
+- :mod:`alignkg.sparql`, :mod:`alignkg.queries`, :mod:`alignkg.validate`,
+  :mod:`alignkg.render` and :mod:`alignkg.output` serve the CLI.
 
 Heavy libraries (rdflib, pyshacl, pyvis) are imported inside the functions that
 need them so that cached read commands start quickly.
 """
 
+from importlib.resources import files
 from pathlib import Path
 
 __version__ = "0.1.0"
 
-ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = ROOT / "ontology"
+
+def _shipped(name: str) -> Path:
+    """A directory of shipped data: inside the installed package (``alignkg/ontology``),
+    or, in a source checkout where ``graph/`` is the package, beside it (``ontology/``)."""
+    inside = Path(str(files(__name__) / name))
+    return inside if inside.is_dir() else Path(__file__).resolve().parent.parent / name
+
+
+ONTOLOGY_DIR = _shipped("ontology")
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
-QUERIES_DIR = ROOT / "queries"
-OUTPUT_DIR = ROOT / "output"
+QUERIES_DIR = _shipped("queries")
+TEMPLATES_DIR = _shipped("templates")
+#: maps and exports go to ``output/`` under the current directory unless ``--output`` says otherwise
+OUTPUT_DIR = Path("output")

@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DATA = Path(__file__).parent / "data"
 sys.path.insert(0, str(ROOT))
 
-from cli import cli  # noqa: E402
+from alignkg.cli import cli  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")

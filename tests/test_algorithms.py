@@ -3,7 +3,7 @@
 import networkx as nx
 import pytest
 
-from graph.algorithms import dependencies, depends_on, shared
+from alignkg.algorithms import dependencies, depends_on, shared
 
 
 def dep(G, u, v, rel="requires"):

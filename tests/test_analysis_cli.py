@@ -4,9 +4,9 @@ import re
 
 from conftest import assert_clean_error, chromium_dom
 
-from graph.render import map_data
-from graph.resolve import resolve
-from graph.store import Store
+from alignkg.render import map_data
+from alignkg.resolve import resolve
+from alignkg.store import Store
 
 P1, P2, P7 = ("https://w3id.org/alignkg#" + x for x in
               ("rl-transparency-tools", "imitative-amplification-intermittent-oversight",

@@ -7,9 +7,9 @@ mouse click on a node must open its side panel.
 
 import pytest
 
-from graph.render import map_data
-from graph.resolve import resolve
-from graph.store import Store
+from alignkg.render import map_data
+from alignkg.resolve import resolve
+from alignkg.store import Store
 
 
 def open_map(browser, path):

@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 from rdflib import BNode, Graph
 
-from graph import export
-from graph.errors import AlignKGError
-from graph.store import Store
+from alignkg import export
+from alignkg.errors import AlignKGError
+from alignkg.store import Store
 
 AKG = "https://w3id.org/alignkg#"
 RDFLIB_FORMAT = {"ttl": "turtle", "jsonld": "json-ld", "nt": "nt"}

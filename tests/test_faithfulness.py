@@ -14,8 +14,8 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import RDFS, SKOS
 
-from graph.namespace import AKG
-from graph.store import Store
+from alignkg.namespace import AKG
+from alignkg.store import Store
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 RUN = 8

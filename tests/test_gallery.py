@@ -15,7 +15,7 @@ import shlex
 import pytest
 from conftest import ROOT
 
-from graph.queries import TYPES, catalogue
+from alignkg.queries import TYPES, catalogue
 
 QUERIES_DIR = ROOT / "queries"
 

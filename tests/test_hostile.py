@@ -24,13 +24,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, ROOT, assert_clean_error, chromium_dom
 
-import graph.store as store_module
-from cli import cli
-from graph import ONTOLOGY_DIR, OUTPUT_DIR
-from graph.errors import AlignKGError, DataError
-from graph.load import MAX_LITERAL, parse_text
-from graph.resolve import resolve
-from graph.store import Store
+import alignkg.store as store_module
+from alignkg.cli import cli
+from alignkg import ONTOLOGY_DIR, OUTPUT_DIR
+from alignkg.errors import AlignKGError, DataError
+from alignkg.load import MAX_LITERAL, parse_text
+from alignkg.resolve import resolve
+from alignkg.store import Store
 
 HOSTILE = FIXTURES / "hostile"
 LABELS = HOSTILE / "hostile_labels.ttl"
@@ -271,7 +271,7 @@ def test_very_large_literal_is_refused(run, tmp_path):
 
 def test_literal_at_the_cap_loads_in_linear_time(tmp_path):
     """A 1,000,000-character literal in N-Triples loads in well under a second (rdflib's own line buffer took 5 s)."""
-    from graph.load import load
+    from alignkg.load import load
 
     f = tmp_path / "big.nt"
     f.write_text('<urn:a> <urn:b> "' + "x" * MAX_LITERAL + '" .\n<urn:a> <urn:c> <urn:d> .\n')
@@ -515,7 +515,7 @@ def test_csv_formula_cells_are_quoted(run):
     import csv
     import io
 
-    from graph.output import spreadsheet_safe
+    from alignkg.output import spreadsheet_safe
 
     rows = {r["iri"]: r for r in csv.DictReader(io.StringIO(
         run("list", "concepts", "--data", LABELS, "--format", "csv").out))}
@@ -532,7 +532,7 @@ def test_label_cannot_steer_the_default_output_path(run):
     assert r.code == 0, r
     written = ROOT / r.out.strip()
     try:
-        assert written.parent == OUTPUT_DIR and written.name == "focus-tmp-alignkg-escaped.html"
+        assert written.parent == ROOT / OUTPUT_DIR and written.name == "focus-tmp-alignkg-escaped.html"
         assert not Path("/tmp/alignkg-escaped.html").exists()
     finally:
         written.unlink(missing_ok=True)
@@ -579,12 +579,12 @@ def test_output_in_read_only_folder(run, tmp_path):
 
 def test_output_permission_denied_is_reported(run, tmp_path, monkeypatch):
     """A folder the OS refuses to write to (simulated, so it runs as root too): exit 2, `FOLDER: cannot write (Permission denied)`."""
-    import graph.output
+    import alignkg.output
 
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(graph.output.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(alignkg.output.tempfile, "mkstemp", denied)
     assert_clean_error(run("export", "--format", "nt", "--output", tmp_path / "x.nt"),
                        f"{tmp_path}: cannot write (Permission denied)")
     assert list(tmp_path.iterdir()) == []
@@ -594,7 +594,7 @@ def test_output_permission_denied_is_reported(run, tmp_path, monkeypatch):
 @pytest.mark.parametrize("existing", [False, True])
 def test_failed_write_leaves_no_partial_file(run, tmp_path, monkeypatch, when, existing):
     """A disk full half-way through the write or at the rename: exit 2, `cannot write (No space left on device)`; no temporary file left, an existing file (--force) keeps its bytes."""
-    import graph.output
+    import alignkg.output
 
     out = tmp_path / "map.html"
     if existing:
@@ -623,12 +623,12 @@ def test_failed_write_leaves_no_partial_file(run, tmp_path, monkeypatch, when, e
         def fdopen(fd, *args, **kwargs):
             return HalfWriter(real_fdopen(fd, *args, **kwargs))
 
-        monkeypatch.setattr(graph.output.os, "fdopen", fdopen)
+        monkeypatch.setattr(alignkg.output.os, "fdopen", fdopen)
     else:
         def replace(*args, **kwargs):
             raise full
 
-        monkeypatch.setattr(graph.output.os, "replace", replace)
+        monkeypatch.setattr(alignkg.output.os, "replace", replace)
     r = run("render", "--output", out, *(["--force"] if existing else []))
     assert_clean_error(r, "cannot write (No space left on device)")
     assert [p.name for p in tmp_path.iterdir()] == (["map.html"] if existing else [])

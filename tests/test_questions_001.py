@@ -8,9 +8,9 @@ must not.
 import pytest
 from questions import rows, split
 
-from graph import answers
-from graph.resolve import resolve
-from graph.store import Store
+from alignkg import answers
+from alignkg.resolve import resolve
+from alignkg.store import Store
 
 TABLE = rows("questions_001.tsv")
 CRITERIA = {"outer-alignment": "outer alignment", "inner-alignment": "inner alignment",
@@ -56,7 +56,7 @@ def test_all_eleven_proposals_are_numbered(by_number):
 @pytest.mark.parametrize("row", TABLE, ids=[r["id"] for r in TABLE])
 def test_question(row, G, by_number):
     kind, args = row["kind"], row["args"]
-    from graph import algorithms
+    from alignkg import algorithms
 
     if kind == "depends-on":
         found = numbers(G, [r["node"] for r in algorithms.depends_on(G, resolve(G, args))])

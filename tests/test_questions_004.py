@@ -11,10 +11,10 @@ own paraphrases would only reward copying.
 import pytest
 from questions import rows, split
 
-from graph import algorithms, answers
-from graph.errors import NameNotFound
-from graph.resolve import normalise, resolve
-from graph.store import Store
+from alignkg import algorithms, answers
+from alignkg.errors import NameNotFound
+from alignkg.resolve import normalise, resolve
+from alignkg.store import Store
 
 TABLE = rows("questions_004.tsv")
 STRUCTURAL = {"goal-class-examples", "rationale-class-examples", "broader", "goal-class-of", "is-agent-goal",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, wait_until_up
 
-from graph.queries import catalogue
+from alignkg.queries import catalogue
 
 NAMES = ["myopia", "HCH", "transparency tools", "per-episode myopia", "relaxed adversarial training",
          "human feedback", "transparency tools can detect deception"]
@@ -57,7 +57,7 @@ def run_module():
     from click.testing import CliRunner
     from conftest import Run
 
-    from cli import cli
+    from alignkg.cli import cli
 
     def invoke(*args):
         result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)

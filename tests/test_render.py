@@ -4,8 +4,8 @@ import re
 
 from conftest import ROOT, assert_clean_error, chromium_dom
 
-from graph.render import map_data
-from graph.store import Store
+from alignkg.render import map_data
+from alignkg.store import Store
 
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//""", re.I)
 HOSTILE = ('@prefix akg: <https://w3id.org/alignkg#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
@@ -88,7 +88,7 @@ def test_focus_map_selects_its_node_in_chromium(run, tmp_path, chromium):
 
 
 def test_an_empty_map_still_becomes_ready(tmp_path, chromium):
-    from graph.render import page
+    from alignkg.render import page
 
     out = tmp_path / "empty.html"
     out.write_text(page({"nodes": [], "edges": [], "focus": None}, "empty"), encoding="utf-8")

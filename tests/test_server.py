@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from graph.server import make
-from graph.store import Store
+from alignkg.server import make
+from alignkg.store import Store
 
 
 @pytest.fixture(scope="module")

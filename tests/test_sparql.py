@@ -3,7 +3,7 @@
 import pytest
 from conftest import assert_clean_error
 
-from graph.queries import catalogue
+from alignkg.queries import catalogue
 
 COUNT_EVALUATIONS = """
 SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?p) AS ?proposals) WHERE {

@@ -1,0 +1,5 @@
+"""``python -m alignkg``: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,442 @@
+"""alignkg command line: a thin layer over the graph package.
+
+Each command parses its arguments, calls one function of ``graph``, and prints
+the answer in the format chosen with ``--format``. Errors of the package become
+one line on stderr and exit code 2 (see :class:`AlignGroup`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .errors import AlignKGError
+
+from .output import FORMATS  # noqa: E402  (one list of output formats)
+
+
+class AlignGroup(click.Group):
+    """A click group whose every failure is one line on stderr, never a traceback.
+
+    Exit codes: 0 success (also for an empty answer), 1 data that does not
+    conform (``validate``), 2 bad input, 70 an internal error (a bug: one line,
+    the traceback only with ALIGNKG_DEBUG=1), 130 interrupted.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name or "alignkg", complete_var, standalone_mode=False, **extra)
+        except AlignKGError as exc:
+            code = _fail(str(exc), exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            code = _fail(f"{exc.format_message()}{hint}", 2)
+        except click.ClickException as exc:
+            code = _fail(exc.format_message(), exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            code = _fail("interrupted", 130)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 0
+        except Exception as exc:  # a bug, not bad input: still one line, unless debugging
+            if os.environ.get("ALIGNKG_DEBUG"):
+                raise
+            code = _fail(f"internal error ({type(exc).__name__}: {exc}); please report it, "
+                         "and set ALIGNKG_DEBUG=1 to see the traceback", 70)
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int) -> int:
+    from .output import clean
+
+    click.echo(f"alignkg: error: {clean(' '.join(message.split()))}", err=True)
+    return code
+
+
+def read_options(func):
+    """The options every read command shares: --format and --data."""
+    func = click.option("--data", "data", multiple=True, metavar="FILE",
+                        help="Add your own RDF file (.ttl .nt .rdf .jsonld); repeatable.")(func)
+    func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="Output format.")(func)
+    return func
+
+
+def endpoint_option(func):
+    return click.option("--endpoint", metavar="URL",
+                        help="Ask this SPARQL 1.1 endpoint instead of the local graph.")(func)
+
+
+def remote(url, timeout=30.0):
+    from .remote import Remote
+
+    return Remote(url, timeout)
+
+
+def store(data):
+    from .store import Store
+
+    return Store(data)
+
+
+def _shown(path):
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(os.getcwd()))
+    except ValueError:
+        return str(path)
+
+
+def emit(result, fmt):
+    """Print a Result: data on stdout, a note on stderr when a table is empty."""
+    from .output import render
+
+    text = render(result, fmt)
+    if text:
+        click.echo(text, nl=False)
+    if fmt == "table" and not result.rows and not result.header:
+        click.echo("no results", err=True)
+
+
+def _print_version(ctx, _param, value):
+    """``--version``: the package's version and the shipped ontology's ``owl:versionInfo``."""
+    if not value or ctx.resilient_parsing:
+        return
+    import re
+
+    from . import ONTOLOGY_DIR, __version__
+
+    schema = (ONTOLOGY_DIR / "schema.ttl").read_text(encoding="utf-8")
+    found = re.search(r'owl:versionInfo\s+"([^"]+)"', schema)
+    click.echo(f"alignkg {__version__} (ontology {found.group(1) if found else 'unknown'})")
+    ctx.exit()
+
+
+@click.group(cls=AlignGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the versions of alignkg and of its ontology, and exit.")
+def cli():
+    """A knowledge graph of AI-alignment proposals, the concepts and assumptions
+    they rest on, and how they depend on each other.
+
+    NAME is a label or alternative label (any case), a prefixed name such as
+    akg:myopia, or a full IRI.
+    """
+
+
+@cli.command("list")
+@click.argument("kind", required=False)
+@read_options
+def list_cmd(kind, fmt, data):
+    """Entities of a KIND (proposals, concepts, assumptions, techniques,
+    failure-modes, criteria, evaluations, sources, ...); all without KIND."""
+    from . import answers
+
+    emit(answers.list_entities(store(data).nx, kind), fmt)
+
+
+@cli.command()
+@click.argument("name")
+@read_options
+def show(name, fmt, data):
+    """One entity: kind, definition, evaluations, relations both ways, sources."""
+    from . import answers
+
+    emit(answers.show(store(data).nx, name), fmt)
+
+
+@cli.command("depends-on")
+@click.argument("name")
+@click.option("--direct", is_flag=True, help="Only one dependency step (then broader concepts).")
+@click.option("--explain", is_flag=True, help="Print each path with the source section of every step.")
+@endpoint_option
+@read_options
+def depends_on(name, direct, explain, endpoint, fmt, data):
+    """The proposals that depend on NAME, transitively through dependency
+    edges and broader concepts."""
+    from . import answers
+
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_depends_on(remote(endpoint), name, direct=direct), fmt)
+        return
+    emit(answers.depends_on(store(data).nx, name, direct=direct, explain=explain), fmt)
+
+
+def _local_only(**options):
+    used = [name.replace("_", "-") for name, value in options.items() if value]
+    if used:
+        raise click.UsageError(f"--{used[0]} works on the local graph only, not with --endpoint")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--direct", is_flag=True, help="Only one dependency step (then broader concepts).")
+@click.option("--explain", is_flag=True, help="Print each path with the source section of every step.")
+@click.option("--kind", "kinds", multiple=True, help="Only dependencies of this kind; repeatable.")
+@read_options
+def dependencies(name, direct, explain, kinds, fmt, data):
+    """What proposal NAME depends on."""
+    from . import answers
+
+    emit(answers.dependencies(store(data).nx, name, direct=direct, explain=explain, kinds=kinds), fmt)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True, metavar="A B [C ...]")
+@click.option("--direct", is_flag=True, help="Only direct dependencies.")
+@click.option("--explain", is_flag=True, help="Print each proposal's path to every shared item.")
+@endpoint_option
+@read_options
+def shared(names, direct, explain, endpoint, fmt, data):
+    """What the proposals A, B, ... depend on in common."""
+    from . import answers
+
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_shared(remote(endpoint), names, direct=direct), fmt)
+        return
+    emit(answers.shared(store(data).nx, names, direct=direct, explain=explain), fmt)
+
+
+@cli.command()
+@click.argument("name")
+@read_options
+def story(name, fmt, data):
+    """The training story of proposal NAME: its four components, goal and
+    rationale classes, evaluations and sources (marked when derived)."""
+    from . import answers
+
+    emit(answers.story(store(data).nx, name), fmt)
+
+
+@cli.command("what-if")
+@click.argument("names", nargs=-1, required=True, metavar="NAME [NAME ...]")
+@click.option("--explain", is_flag=True, help="Print each proposal's path to what fails, with sources.")
+@endpoint_option
+@read_options
+def what_if(names, explain, endpoint, fmt, data):
+    """If the assumptions, concepts or techniques NAME fail, which proposals
+    lose support, and on which criteria (through the assumptions their
+    evaluations hinge on). Also marks failures a pre-deployment check (the
+    essay's "mulligan") would catch."""
+    from . import answers
+
+    if endpoint:
+        _local_only(explain=explain, data=data)
+        emit(answers.remote_what_if(remote(endpoint), names), fmt)
+        return
+    emit(answers.what_if(store(data).nx, names, explain=explain), fmt)
+
+
+@cli.command()
+@click.option("--top", type=click.IntRange(min=1), help="Show only the first N.")
+@click.option("--kind", "kinds", multiple=True, default=("assumption", "concept"), show_default=True,
+              help="Kinds to rank; repeatable.")
+@read_options
+def critical(top, kinds, fmt, data):
+    """Rank assumptions and concepts by what rests on them.
+
+    The measure: first the number of proposals that depend on the node, then
+    the number of evaluations (proposal x criterion) with a hinge assumption
+    that is or depends on it; ties broken by betweenness centrality in the
+    graph of dependency and broader edges."""
+    from . import answers
+
+    emit(answers.critical(store(data).nx, top=top, kinds=[answers.kind_of(k) for k in kinds]), fmt)
+
+
+@cli.command()
+@click.argument("source", metavar="A")
+@click.argument("target", metavar="B")
+@read_options
+def path(source, target, fmt, data):
+    """The shortest explanation from A to B, each step with its source."""
+    from . import answers
+
+    emit(answers.path(store(data).nx, source, target), fmt)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[PROPOSAL ...]")
+@click.option("--by", type=click.Choice(["components", "assumptions", "criteria", "story"]), default="components",
+              show_default=True, help="What to compare.")
+@read_options
+def compare(names, by, fmt, data):
+    """A proposal x feature matrix (all analysed proposals by default), each
+    cell with its citation, rows in a clustered order; JSON adds the Jaccard
+    similarity of every pair."""
+    from . import answers
+
+    emit(answers.compare(store(data).nx, names, by=by), fmt)
+
+
+@cli.command()
+@click.option("--focus", metavar="NAME", help="Map NAME, what it depends on and what depends on it.")
+@click.option("--compare", nargs=2, metavar="A B", help="Map two proposals: shared versus distinct dependencies.")
+@click.option("--what-if", "what_if", multiple=True, metavar="NAME",
+              help="Map what loses support if NAME fails; repeatable.")
+@click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/).")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def render(focus, compare, what_if, output, force, data):
+    """Write an interactive, self-contained HTML map and print its path."""
+    from .render import write_map
+
+    path = write_map(store(data).nx, focus=focus, output=output, force=force,
+                     compare=compare or None, what_if=list(what_if) or None)
+    click.echo(_shown(path))
+
+
+QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
+
+
+def query_options(func):
+    """Options shared by sparql and query: result formats, timeout, row cap, --data."""
+    func = click.option("--data", "data", multiple=True, metavar="FILE",
+                        help="Add your own RDF file; repeatable.")(func)
+    func = click.option("--limit", type=click.IntRange(min=1), metavar="N",
+                        help="Return at most N rows (or triples); a note on stderr says when it cut.")(func)
+    func = click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                        metavar="SECONDS", help="Stop the query after this long (0: no limit).")(func)
+    func = click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
+                        help="table, json, csv, tsv, xml (SPARQL 1.1 results), markdown; ttl, nt, jsonld "
+                             "for CONSTRUCT and DESCRIBE.")(func)
+    return func
+
+
+def emit_answer(answer, fmt):
+    from .sparql import serialize
+
+    text = serialize(answer, fmt)
+    if text:
+        click.echo(text, nl=not text.endswith("\n"))
+    if answer.truncated:
+        click.echo("alignkg: note: results cut at the --limit", err=True)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--file", "-f", "query_file", metavar="FILE", help="Read the query from FILE ('-' for stdin).")
+@endpoint_option
+@query_options
+def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
+    """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); with
+    no QUERY and no --file it is read from stdin. SERVICE, FROM and updates
+    are refused; the query runs in a child process stopped at --timeout."""
+    from . import sparql as sq
+
+    text = sq.query_text(query, query_file)
+    prepared = sq.prepare(text)  # syntax errors before loading anything
+    if endpoint:
+        _local_only(data=data)
+        emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
+        return
+    emit_answer(sq.execute(store(data).rdf, prepared, timeout=timeout or None, limit=limit), fmt)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter; repeatable.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@endpoint_option
+@query_options
+def query(name, params, list_, endpoint, fmt, timeout, limit, data):
+    """Run a named query from queries/ with its parameters bound (never
+    pasted into the query text); --list shows the gallery."""
+    from . import queries
+
+    if list_ or not name:
+        emit(queries.listing(), fmt if fmt in FORMATS else "table")
+        return
+    if endpoint:
+        _local_only(data=data)
+        emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
+        return
+    emit_answer(queries.run_named(store(data), name, params, timeout=timeout, limit=limit), fmt)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; Fuseki: .../DATASET/data).")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def push(endpoint, data):
+    """Upload the graph (shipped data, your --data, entailed triples) to a
+    SPARQL store, replacing its default graph; then query it with --endpoint."""
+    from .remote import push as run_push
+
+    count = run_push(store(data), endpoint)
+    click.echo(f"pushed {count} triples to {endpoint}")
+
+
+@cli.command()
+@click.option("--host", default=None, metavar="HOST",
+              help="Listen on HOST instead of 127.0.0.1: exposes the endpoint deliberately.")
+@click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Stop each query after this long (answers 503).")
+@click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
+              help="Return at most N rows per query.")
+@click.option("--cors", is_flag=True, help="Send Access-Control-Allow-Origin: * (off by default).")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def serve(host, port, timeout, limit, cors, data):
+    """A read-only SPARQL 1.1 Protocol endpoint with an explorer page, on
+    127.0.0.1 unless --host says otherwise. No UPDATE, SERVICE or LOAD."""
+    from .server import serve as run_server
+
+    st = store(data)
+    click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{port}/ (SPARQL at /sparql); Ctrl+C stops",
+               err=True)
+    run_server(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
+               exposed=host is not None)
+
+
+@cli.command()
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              type=click.Choice(["ttl", "jsonld", "nt", "graphml", "gexf", "mermaid", "dot", "csv"]),
+              help="ttl, jsonld, nt (RDF); graphml, gexf (Gephi, Cytoscape); mermaid; dot; csv (edge list).")
+@click.option("--output", "-o", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
+def export(fmt, output, force, data):
+    """Export the graph for other tools: RDF parsers, Gephi, Cytoscape,
+    GitHub Markdown (Mermaid), Graphviz, spreadsheets."""
+    from .export import export as run_export
+    from .output import write_atomic
+
+    text = run_export(store(data), fmt)
+    if output:
+        click.echo(_shown(write_atomic(output, text, force=force)))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, metavar="[FILE ...]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def validate(ctx, files, fmt):
+    """Check the shipped data (plus FILEs) against ontology/shapes.ttl.
+    Exit 0 if it conforms, 1 if not."""
+    from .validate import validate as run_validation
+
+    result, conforms = run_validation(store(files).rdf)
+    emit(result, fmt)
+    if fmt == "table":
+        click.echo("conforms" if conforms else f"does not conform: {len(result.rows)} problem(s)", err=True)
+    if not conforms:
+        ctx.exit(1)
+
+
+def main():
+    cli.main(prog_name="alignkg")
+
+
+if __name__ == "__main__":
+    main()
