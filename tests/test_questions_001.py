@@ -85,7 +85,9 @@ def test_question(row, G, by_number):
     elif kind == "verdict":
         number, criterion = split(args, "|")
         ev = evaluation(G, by_number[int(number)], criterion)
-        expected = {"likely": "likely", "unlikely": "unlikely", "open": "open", "not-aimed-at": "not aimed at"}
+        expected = {"likely": "leans positive", "leans-positive": "leans positive", "unlikely": "leans negative",
+                    "leans-negative": "leans negative", "open": "open", "conditional": "conditional",
+                    "not-aimed-at": "not aimed at"}
         allowed = {expected[v] for v in split(row["must_include"])}
         if split(row["must_include"]) == ["unlikely"]:
             allowed.add("not aimed at")  # "likely not met, and not trying to" is a stronger "unlikely"
