@@ -34,11 +34,15 @@ class AKG(DefinedNamespace):
     Source: object
     Section: object
     Qualification: object
+    Route: object
     # verdicts
     Likely: object
     Unlikely: object
     Open: object
     NotAimedAt: object
+    LeansPositive: object
+    LeansNegative: object
+    Conditional: object
     # dependency relations
     dependsOn: object
     usesTechnique: object
@@ -65,6 +69,14 @@ class AKG(DefinedNamespace):
     verdict: object
     hingesOn: object
     namesFailureMode: object
+    verdictRationale: object
+    sameJudgementAs: object
+    fitsPoorly: object
+    # routes
+    hasRoute: object
+    routeHinge: object
+    throughLimit: object
+    preferred: object
     # descriptive
     number: object
     analysedInSource: object
@@ -115,4 +127,5 @@ KINDS = {
     AKG.TrainingRationaleClass: "training-rationale",
     AKG.Source: "source",
     AKG.Section: "section",
+    AKG.Route: "route",
 }

@@ -150,6 +150,14 @@ def project(graph) -> nx.MultiDiGraph:
         verdict = graph.value(node, AKG.verdict)
         if verdict is not None:
             attrs["verdict"] = _text(graph, verdict, RDFS.label) or short(verdict)
+            attrs["verdict_iri"] = str(verdict)
+        for prop, key in ((AKG.verdictRationale, "verdict_rationale"), (AKG.rationale, "rationale")):
+            text = _text(graph, node, prop)
+            if text:
+                attrs[key] = text
+        preferred = graph.value(node, AKG.preferred)
+        if preferred is not None and isinstance(preferred.toPython(), bool):
+            attrs["preferred"] = preferred.toPython()
         for prop, key in ((AKG.isAgent, "is_agent"), (AKG.givesFeedbackDuringTraining, "feedback")):
             value = graph.value(node, prop)
             if value is not None:
