@@ -27,14 +27,81 @@ def _evaluations(G, proposal):
     return pairs
 
 
+def routes(G, evaluation):
+    """The alternative routes of an evaluation, each a set of hinges (and possibly a limit).
+
+    An evaluation without explicit ``hasRoute`` edges has one implicit route made
+    of all its hinges (``"node": None``), so that it behaves as before routes existed.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    evaluation : str
+        Node key of the evaluation.
+
+    Returns
+    -------
+    list of dict
+        ``{"node", "hinges": [assumption keys], "limits": [node keys],
+        "preferred": bool}``, explicit routes in key order.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, k in [("e", "a", "hingesOn"), ("e", "b", "hingesOn"), ("e", "r1", "hasRoute"),
+    ...                 ("e", "r2", "hasRoute"), ("r1", "a", "routeHinge"), ("r2", "b", "routeHinge")]:
+    ...     _ = G.add_edge(u, v, key=k, relation=k)
+    >>> [(r["node"], r["hinges"]) for r in routes(G, "e")]
+    [('r1', ['a']), ('r2', ['b'])]
+    """
+    explicit = sorted(_out(G, evaluation, "hasRoute"))
+    if not explicit:
+        return [{"node": None, "hinges": sorted(_out(G, evaluation, "hingesOn")), "limits": [], "preferred": False}]
+    return [{"node": r, "hinges": sorted(_out(G, r, "routeHinge")), "limits": sorted(_out(G, r, "throughLimit")),
+             "preferred": G.nodes[r].get("preferred") is True} for r in explicit]
+
+
+def same_judgement(G, evaluation):
+    """The evaluations the source says ``evaluation`` comes out the same as, and that its verdict follows.
+
+    Stated on the evaluation itself, on its preferred route, or on every one of
+    its routes (then it holds whichever route is taken).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("e3", "e2", key="sameJudgementAs")
+    >>> same_judgement(G, "e3")
+    ['e2']
+    """
+    found = set(_out(G, evaluation, "sameJudgementAs"))
+    explicit = [r for r in routes(G, evaluation) if r["node"] is not None]
+    per_route = [set(_out(G, r["node"], "sameJudgementAs")) for r in explicit]
+    for r, same in zip(explicit, per_route):
+        if r["preferred"]:
+            found |= same
+    if per_route:
+        found |= set.intersection(*per_route)
+    return sorted(found)
+
+
+def _failed(route, broken):
+    return bool(broken & (set(route["hinges"]) | set(route["limits"])))
+
+
 def what_if(G, failing):
     """Which proposals lose support if the nodes ``failing`` fail, and on which criteria.
 
-    A proposal loses support when it depends on a failing node. The criteria it
-    loses are those of its evaluations that hinge on an assumption which is, or
-    depends on, a failing node. A proposal that reaches a failing node only
-    through its components (not through any hinge) loses support on no named
-    criterion: ``criteria`` is then empty and ``structural`` True.
+    A proposal loses support when it depends on a failing node. An evaluation's
+    route fails when one of its hinges (or the limit it goes through) is, or
+    depends on, a failing node. A criterion is *lost* when every route of the
+    evaluation fails, and *weakened* when some route fails and another remains
+    (an evaluation without routes has one route made of all its hinges). A
+    proposal that reaches a failing node only through its components loses
+    support on no named criterion: ``criteria`` and ``weakened`` are empty and
+    ``structural`` True.
 
     Parameters
     ----------
@@ -45,9 +112,10 @@ def what_if(G, failing):
     Returns
     -------
     list of dict
-        ``{"node", "criteria": [criterion keys], "evaluations": [keys],
-        "paths": {failing node: path}, "structural": bool}``, proposals losing
-        the most criteria first.
+        ``{"node", "criteria": [criterion keys lost outright], "weakened":
+        [{"criterion", "evaluation", "failed_routes", "remaining_routes"}],
+        "evaluations": [keys of the lost ones], "paths": {failing node: path},
+        "structural": bool}``, proposals losing the most criteria first.
 
     Examples
     --------
@@ -58,8 +126,14 @@ def what_if(G, failing):
     >>> for u, v, k, dep in [("p", "a", "assumes", True), ("e", "p", "evaluates", False),
     ...                      ("e", "c", "onCriterion", False), ("e", "a", "hingesOn", False)]:
     ...     _ = G.add_edge(u, v, key=k, relation=k, dependency=dep)
-    >>> [(r["node"], r["criteria"]) for r in what_if(G, ["a"])]
-    [('p', ['c'])]
+    >>> [(r["node"], r["criteria"], r["weakened"]) for r in what_if(G, ["a"])]
+    [('p', ['c'], [])]
+    >>> G.add_node("b", kind="assumption")
+    >>> for u, v, k in [("e", "b", "hingesOn"), ("e", "r1", "hasRoute"), ("e", "r2", "hasRoute"),
+    ...                 ("r1", "a", "routeHinge"), ("r2", "b", "routeHinge")]:
+    ...     _ = G.add_edge(u, v, key=k, relation=k, dependency=False)
+    >>> [(w["criterion"], w["failed_routes"], w["remaining_routes"]) for w in what_if(G, ["a"])[0]["weakened"]]
+    [('c', ['r1'], ['r2'])]
     """
     failing = list(dict.fromkeys(failing))
     hit = {}
@@ -70,16 +144,69 @@ def what_if(G, failing):
     broken = set(failing)
     for f in failing:
         broken |= {r["node"] for r in depends_on(G, f, kinds={"assumption"})}
+    number = lambda c: G.nodes[c].get("number", 99)  # noqa: E731
     out = []
     for p, paths in hit.items():
-        criteria, evaluations = set(), set()
+        criteria, evaluations, weakened = set(), set(), []
         for ev, c in _evaluations(G, p):
-            if broken & set(_out(G, ev, "hingesOn")):
+            alternatives = routes(G, ev)
+            failed = [r for r in alternatives if _failed(r, broken)]
+            if not failed:
+                continue
+            if len(failed) == len(alternatives):
                 criteria.add(c)
                 evaluations.add(ev)
-        out.append({"node": p, "criteria": sorted(criteria, key=lambda c: G.nodes[c].get("number", 99)),
-                    "evaluations": sorted(evaluations), "paths": paths, "structural": not criteria})
-    return sorted(out, key=lambda r: (-len(r["criteria"]), G.nodes[r["node"]].get("number", 99), r["node"]))
+            else:
+                weakened.append({"criterion": c, "evaluation": ev,
+                                 "failed_routes": [r["node"] for r in failed],
+                                 "remaining_routes": [r["node"] for r in alternatives if r not in failed]})
+        weakened = [w for w in weakened if w["criterion"] not in criteria]
+        out.append({"node": p, "criteria": sorted(criteria, key=number),
+                    "weakened": sorted(weakened, key=lambda w: (number(w["criterion"]), w["criterion"])),
+                    "evaluations": sorted(evaluations), "paths": paths,
+                    "structural": not criteria and not weakened})
+    return sorted(out, key=lambda r: (-len(r["criteria"]), -len(r["weakened"]),
+                                      G.nodes[r["node"]].get("number", 99), r["node"]))
+
+
+def route_condition(G, proposal, relation, target):
+    """The routes on which a direct dependency of ``proposal`` holds, when it holds only on some.
+
+    ``assumes`` edges come from the hinges of evaluations and ``limitsTo`` edges
+    may be conditional on a route that goes through that limit. The dependency
+    holds only on some routes when every evaluation that names ``target`` has
+    explicit routes and at least one of them does not name it.
+
+    Returns
+    -------
+    list of dict
+        ``{"route", "evaluation"}`` for the routes that name ``target``; empty
+        when the dependency holds on every route (or routes do not apply).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, k in [("e", "p", "evaluates"), ("e", "c", "onCriterion"), ("e", "a", "hingesOn"),
+    ...                 ("e", "b", "hingesOn"), ("e", "r1", "hasRoute"), ("e", "r2", "hasRoute"),
+    ...                 ("r1", "a", "routeHinge"), ("r2", "b", "routeHinge")]:
+    ...     _ = G.add_edge(u, v, key=k, relation=k)
+    >>> route_condition(G, "p", "assumes", "a")
+    [{'route': 'r1', 'evaluation': 'e'}]
+    """
+    if relation not in ("assumes", "limitsTo"):
+        return []
+    key = "hinges" if relation == "assumes" else "limits"
+    naming = []
+    for ev, _ in _evaluations(G, proposal):
+        alternatives = routes(G, ev)
+        named = [r for r in alternatives if target in r[key]]
+        if not named:
+            continue
+        if named == alternatives:  # holds on every route of this evaluation (or it has none)
+            return []
+        naming.extend({"route": r["node"], "evaluation": ev} for r in named)
+    return naming
 
 
 def critical(G, kinds=("assumption", "concept"), top=None):
@@ -233,6 +360,12 @@ def cluster_order(items, features):
     return clusters[0] if clusters else []
 
 
+def _misfits(G, criterion, proposal):
+    """What the sources say about ``criterion`` not fitting ``proposal`` (``fitsPoorly`` edges)."""
+    return [{"rationale": d.get("rationale"), "sections": d.get("sections", [])}
+            for _, v, k, d in G.out_edges(criterion, keys=True, data=True) if k == "fitsPoorly" and v == proposal]
+
+
 #: compare --by ... -> the relations whose targets are the matrix columns.
 COMPARE_BY = {
     "components": ("usesTechnique", "limitsTo", "requires"),
@@ -258,8 +391,11 @@ def compare(G, proposals, by="components"):
     -------
     dict
         ``{"rows": ordered proposals, "columns": ordered features,
-        "cells": {(row, column): {"value", "sections"}}, "similarity":
-        {(a, b): jaccard}}``.
+        "cells": {(row, column): {"value", "sections", ...}}, "similarity":
+        {(a, b): jaccard}}``. With ``by="criteria"`` a cell's value is the
+        verdict word, and it also carries the verdict's ``rationale``, its
+        ``evaluation`` and ``caveats`` (a source saying the criterion does not
+        fit the proposal).
     """
     cells = {}
     features = {}
@@ -269,7 +405,9 @@ def compare(G, proposals, by="components"):
             for ev, c in _evaluations(G, p):
                 if G.nodes[c].get("kind") == "criterion" and "number" in G.nodes[c]:
                     cells[(p, c)] = {"value": G.nodes[ev].get("verdict") or "no verdict",
-                                     "sections": G.nodes[ev].get("sections", [])}
+                                     "sections": G.nodes[ev].get("sections", []),
+                                     "rationale": G.nodes[ev].get("verdict_rationale"),
+                                     "evaluation": ev, "caveats": _misfits(G, c, p)}
                     feats.add((c, cells[(p, c)]["value"]))
         else:
             sources = [p]

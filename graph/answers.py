@@ -144,16 +144,53 @@ def evaluations_of(G, proposal) -> list:
             "failure_modes": sorted(targets("namesFailureMode"), key=lambda e: e["label"]),
             "sections": node.get("sections", []),
             "derived": node.get("derived"),
+            "verdict_rationale": node.get("verdict_rationale"),
+            "routes": routes_of(G, ev),
+            "same_as": [entity(G, e) for e in _analysis().same_judgement(G, ev)],
         })
     return sorted(out, key=lambda e: e["criterion_number"])
+
+
+def _analysis():
+    from . import analysis
+
+    return analysis
+
+
+def route_name(G, route) -> str:
+    """A route's short name: its label after the "Proposal N, criterion:" prefix."""
+    label = G.nodes[route]["label"]
+    return label.split(": ", 1)[1] if ": " in label else label
+
+
+def routes_of(G, evaluation) -> list:
+    """The explicit routes of an evaluation as plain records (empty when it has none)."""
+    out = []
+    for r in _analysis().routes(G, evaluation):
+        if r["node"] is None:
+            continue
+        data = G.nodes[r["node"]]
+        out.append({**entity(G, r["node"]), "name": route_name(G, r["node"]),
+                    "hinges": [entity(G, h) for h in r["hinges"]], "limits": [entity(G, v) for v in r["limits"]],
+                    "preferred": r["preferred"], "derived": data.get("derived"),
+                    "rationale": data.get("rationale"), "sections": data.get("sections", [])})
+    return out
 
 
 def evaluation_lines(ev, indent="") -> list:
     """Readable lines for one evaluation: verdict, summary, hinges, failure modes, source."""
     derived = "  [derived]" if ev.get("derived") else ""
-    lines = [f"{indent}{ev['criterion']}: {ev['verdict'] or 'no verdict'}{derived}", f"{indent}    {ev['summary']}"]
+    lines = [f"{indent}{ev['criterion']}: {ev['verdict'] or 'no verdict'}{derived}"]
+    if ev.get("verdict_rationale"):
+        lines.append(f"{indent}    why this verdict: {ev['verdict_rationale']}")
+    if ev.get("same_as"):
+        lines.append(f"{indent}    same as: {'; '.join(e['label'] for e in ev['same_as'])}")
+    lines.append(f"{indent}    {ev['summary']}")
     if ev["hinges_on"]:
         lines.append(f"{indent}    hinges on: {'; '.join(h['label'] for h in ev['hinges_on'])}")
+    for r in ev.get("routes", []):
+        mark = " (preferred)" if r["preferred"] else ""
+        lines.append(f"{indent}    route{mark}: {r['name']}: {'; '.join(h['label'] for h in r['hinges'])}")
     if ev["failure_modes"]:
         lines.append(f"{indent}    failure modes: {'; '.join(f['label'] for f in ev['failure_modes'])}")
     lines.append(f"{indent}    source: {cite(ev['sections'])}")
@@ -193,13 +230,42 @@ def show(G, name) -> Result:
     return Result(relations, ["direction", "relation", "label", "kind", "source"], header=header, json_override=json_doc)
 
 
+def only_on_routes(G, path) -> list:
+    """The routes on which the first step of a dependency path holds, when it holds only on some.
+
+    The first step leaves the dependent (a proposal); an ``assumes`` or
+    ``limitsTo`` step that only some routes of its evaluations name is
+    conditional on those routes. Empty when the step holds whatever route is taken.
+    """
+    if not path:
+        return []
+    first = path[0]
+    found = _analysis().route_condition(G, first["from"], first["relation"], first["to"])
+    out = []
+    for item in found:
+        criterion = next((v for _, v, k in G.out_edges(item["evaluation"], keys=True) if k == "onCriterion"), None)
+        out.append({**entity(G, item["route"]), "name": route_name(G, item["route"]),
+                    "criterion": G.nodes[criterion]["label"] if criterion else None,
+                    "criterion_number": G.nodes[criterion].get("number", 99) if criterion else 99})
+    return sorted(out, key=lambda r: (r["criterion_number"], r["name"]))
+
+
+def route_lines(routes, indent="    ") -> list:
+    """Explanation lines saying that a dependency holds only on some routes."""
+    if not routes:
+        return []
+    names = "; ".join(f"{r['name']} ({r['criterion']})" for r in routes)
+    return [f"{indent}holds only on route(s): {names}"]
+
+
 def _path_rows(G, found, explain):
     rows = []
     for item in found:
         path = steps(G, item["path"])
         rows.append({**entity(G, item["node"]), "distance": len(path),
-                     "via": " > ".join(s["relation_label"] for s in path), "path": path})
-    detail = (lambda row: explain_lines(row["path"])) if explain else None
+                     "via": " > ".join(s["relation_label"] for s in path), "path": path,
+                     "only_on_routes": only_on_routes(G, item["path"])})
+    detail = (lambda row: explain_lines(row["path"]) + route_lines(row["only_on_routes"])) if explain else None
     return rows, detail
 
 
@@ -322,6 +388,12 @@ def short_cite(sections) -> str:
 
 
 def what_if(G, names, *, explain=False) -> Result:
+    """What each proposal loses if NAME(s) fail: criteria lost outright, and criteria weakened.
+
+    A criterion is weakened when one of its routes fails and another remains;
+    ``--format json`` gives ``criteria`` (lost outright) and ``weakened``
+    (criterion, failed routes, remaining routes) for each proposal.
+    """
     from . import analysis
 
     failing = [resolve(G, n) for n in names]
@@ -331,28 +403,46 @@ def what_if(G, names, *, explain=False) -> Result:
         caught = {r["node"] for r in algorithms.depends_on(G, mulligan)}
     except AlignKGError:
         caught = set()
-    rows = []
+    rows, json_rows = [], []
     for item in found:
         paths = {f: steps(G, p) for f, p in item["paths"].items()}
         criteria = [G.nodes[c]["label"] for c in item["criteria"]]
-        sections = [s for ev in item["evaluations"] for s in G.nodes[ev].get("sections", [])]
-        rows.append({**entity(G, item["node"]), "criteria": criteria, "criteria_lost": len(criteria),
-                     "structural": item["structural"], "caught_before_deployment": item["node"] in caught,
-                     "via": "; ".join(" > ".join(s["relation_label"] for s in p) for p in paths.values()),
-                     "sources": short_cite(sections) if sections else "", "paths": paths})
+        weakened = [{"criterion": G.nodes[w["criterion"]]["label"], "criterion_iri": w["criterion"],
+                     "evaluation": w["evaluation"],
+                     "failed_routes": [{**entity(G, r), "name": route_name(G, r)} for r in w["failed_routes"]],
+                     "remaining_routes": [{**entity(G, r), "name": route_name(G, r)} for r in w["remaining_routes"]]}
+                    for w in item["weakened"]]
+        evs = item["evaluations"] + [w["evaluation"] for w in item["weakened"]]
+        sections = [s for ev in evs for s in G.nodes[ev].get("sections", [])]
+        row = {**entity(G, item["node"]), "criteria": criteria, "criteria_lost": len(criteria),
+               "structural": item["structural"], "caught_before_deployment": item["node"] in caught,
+               "via": "; ".join(" > ".join(s["relation_label"] for s in p) for p in paths.values()),
+               "sources": short_cite(sections) if sections else "", "paths": paths}
+        json_rows.append({**row, "weakened": weakened})
+        rows.append({**row, "weakened": [f"{w['criterion']} ({len(w['remaining_routes'])} of "
+                                         f"{len(w['remaining_routes']) + len(w['failed_routes'])} routes left)"
+                                         for w in weakened], "weakened_detail": weakened})
     header = [f"If {' and '.join(G.nodes[f]['label'] for f in failing)} fail(s), these proposals lose support:"]
     if rows:
         worst = max(r["criteria_lost"] for r in rows)
-        header.append(f"most exposed: {', '.join(r['label'] for r in rows if r['criteria_lost'] == worst)} "
-                      f"({worst} criteria); caught before deployment (mulligan): "
+        exposed = (f"most exposed: {', '.join(r['label'] for r in rows if r['criteria_lost'] == worst)} "
+                   f"({worst} criteria)") if worst else "no criterion lost outright"
+        header.append(f"{exposed}; caught before deployment (mulligan): "
                       f"{', '.join(r['label'] for r in rows if r['caught_before_deployment']) or 'none'}")
+        if any(r["weakened"] for r in rows):
+            header.append("criteria: lost outright (every route fails); weakened: a route fails, another remains")
 
     def detail(row):
-        return [line for p in row["paths"].values() for line in explain_lines(p)]
+        lines = [line for p in row["paths"].values() for line in explain_lines(p)]
+        for w in row["weakened_detail"]:
+            lines.append(f"    {w['criterion']} weakened: fails on {'; '.join(r['name'] for r in w['failed_routes'])}; "
+                         f"remains on {'; '.join(r['name'] for r in w['remaining_routes'])}")
+        return lines
 
-    return Result(rows, ["label", "criteria", "caught_before_deployment", "sources"],
-                  meta={"failing": [entity(G, f) for f in failing]}, header=header,
-                  detail=detail if explain else None)
+    meta = {"failing": [entity(G, f) for f in failing]}
+    return Result(rows, ["label", "criteria", "caught_before_deployment", "sources", "weakened"],
+                  meta=meta, header=header, detail=detail if explain else None,
+                  json_override={**meta, "results": json_rows})
 
 
 def critical(G, *, top=None, kinds=("assumption", "concept")) -> Result:
@@ -394,17 +484,24 @@ def compare(G, names, *, by="components") -> Result:
         raise AlignKGError("compare needs at least two proposals (or none, for all of them)")
     m = analysis.compare(G, proposals, by=by)
     columns = [G.nodes[c]["label"] for c in m["columns"]]
-    rows = []
+    rows, caveated = [], False
     for p in m["rows"]:
         row = {**entity(G, p), "proposal": G.nodes[p]["label"], "cells": {}}
         for c, label in zip(m["columns"], columns):
             cell = m["cells"].get((p, c))
-            row[label] = f"{cell['value']} ({short_cite(cell['sections'])})" if cell else ""
+            mark = " †" if cell and cell.get("caveats") else ""
+            row[label] = f"{cell['value']} ({short_cite(cell['sections'])}){mark}" if cell else ""
             if cell:
                 row["cells"][c] = {"column": label, "value": cell["value"], "sections": cell["sections"]}
+                for extra in ("rationale", "caveats"):
+                    if cell.get(extra):
+                        row["cells"][c][extra] = cell[extra]
+                caveated = caveated or bool(mark)
         rows.append(row)
     similarity = [{"a": entity(G, a), "b": entity(G, b), "jaccard": j} for (a, b), j in m["similarity"].items()]
-    return Result(rows, ["proposal", *columns],
+    header = ["† a later source says this criterion does not fit the proposal (its caveats in --format json)"] \
+        if caveated else []
+    return Result(rows, ["proposal", *columns], header=header,
                   meta={"by": by, "columns": [entity(G, c) for c in m["columns"]], "similarity": similarity})
 
 
@@ -434,12 +531,17 @@ def remote_shared(remote, names, *, direct=False) -> Result:
 def remote_what_if(remote, names) -> Result:
     G = remote.index()
     failing = [resolve(G, n) for n in names]
-    lost = remote.what_if(failing)
+    found = remote.what_if_routes(failing)
     rows = []
-    for p, criteria in lost.items():
+    for p, (criteria, weak) in found.items():
         if p in G:
             labels = sorted(G.nodes[c]["label"] for c in criteria if c in G)
-            rows.append({**entity(G, p), "criteria": labels, "criteria_lost": len(labels), "structural": not labels})
+            weakened = [{"criterion": G.nodes[c]["label"], "criterion_iri": c,
+                         "failed_routes": [entity(G, r) for r in failed if r in G],
+                         "remaining_routes": [entity(G, r) for r in left if r in G]}
+                        for c, (failed, left) in sorted(weak.items()) if c in G]
+            rows.append({**entity(G, p), "criteria": labels, "criteria_lost": len(labels),
+                         "weakened": weakened, "structural": not labels and not weakened})
     rows.sort(key=lambda r: (-r["criteria_lost"], r["label"].casefold()))
     return Result(rows, ["label", "criteria"], meta={"failing": [entity(G, f) for f in failing],
                                                      "endpoint": remote.url},

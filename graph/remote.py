@@ -173,19 +173,48 @@ class Remote:
         return {str(x) for (x,) in rows} - {source}
 
     def what_if(self, failing):
-        """proposal -> set of criteria lost (possibly empty) if ``failing`` fail."""
+        """proposal -> set of criteria lost outright (possibly empty) if ``failing`` fail."""
+        return {p: lost for p, (lost, _) in self.what_if_routes(failing).items()}
+
+    def what_if_routes(self, failing):
+        """proposal -> (criteria lost outright, {criterion: (failed routes, remaining routes)}).
+
+        The same rule as :func:`graph.analysis.what_if`: an evaluation's route fails
+        when one of its hinges (or the limit it goes through) is, or depends on, a
+        failing node; a criterion is lost when every route fails, weakened when
+        another remains; an evaluation without routes has one route of all its hinges.
+        """
         from rdflib import URIRef, Variable
 
-        out = {}
+        path = f"({self._dependency_properties()}|skos:broader)*"
+        affected, broken, limits = {}, set(), set()
         for f in failing:
             for p in self.depends_on(f):
-                out.setdefault(p, set())
-            rows = self.select("""SELECT DISTINCT ?p ?c WHERE {
-                ?e akg:evaluates ?p ; akg:onCriterion ?c ; akg:hingesOn ?a .
-                ?a (DEP|skos:broader)* ?f . }""".replace("DEP", self._dependency_properties()),
-                               {Variable("f"): URIRef(f)})
-            for p, c in rows:
-                out.setdefault(str(p), set()).add(str(c))
+                affected.setdefault(p, {})
+            binding = {Variable("f"): URIRef(f)}
+            for e, p, c, a in self.select(f"""SELECT DISTINCT ?e ?p ?c ?a WHERE {{
+                ?e akg:evaluates ?p ; akg:onCriterion ?c ; akg:hingesOn ?a . ?a {path} ?f . }}""", binding):
+                affected.setdefault(str(p), {})[str(e)] = str(c)
+                broken.add(str(a))
+            limits |= {str(r) for (r,) in self.select(
+                f"SELECT DISTINCT ?r WHERE {{ ?r akg:throughLimit ?l . ?l {path} ?f . }}", binding)}
+        routes = {}
+        for e, r, h in self.select("SELECT ?e ?r ?h WHERE { ?e akg:hasRoute ?r . ?r akg:routeHinge ?h . }"):
+            routes.setdefault(str(e), {}).setdefault(str(r), set()).add(str(h))
+        out = {}
+        for p, evaluations in affected.items():
+            lost, weakened = set(), {}
+            for e, c in evaluations.items():
+                alternatives = routes.get(e)
+                if not alternatives:
+                    lost.add(c)
+                    continue
+                failed = sorted(r for r, hinges in alternatives.items() if hinges & broken or r in limits)
+                if len(failed) == len(alternatives):
+                    lost.add(c)
+                elif failed:
+                    weakened[c] = (failed, sorted(set(alternatives) - set(failed)))
+            out[p] = (lost, {c: w for c, w in weakened.items() if c not in lost})
         return out
 
 

@@ -18,8 +18,15 @@ def test_what_if_transparency_cannot_catch_deception(run):
     assert r.code == 0, r
     rows = {x["iri"]: x for x in r.json["results"]}
     assert {P1, P2, P7} <= set(rows)
-    for iri in (P1, P2, P7):
+    for iri in (P1, P7):
         assert "inner alignment" in rows[iri]["criteria"]
+    # Overview §2: proposal 2 may verify myopia instead of catching deception directly,
+    # so its inner alignment is weakened (one route left), not lost
+    assert "inner alignment" not in rows[P2]["criteria"]
+    (weak,) = rows[P2]["weakened"]
+    assert weak["criterion"] == "inner alignment" and [r["name"] for r in weak["remaining_routes"]] == [
+        "verifying myopia instead"]
+    for iri in (P1, P2, P7):
         path = next(iter(rows[iri]["paths"].values()))
         assert path[0]["from"] == iri and all(step["sections"] for step in path)
     assert rows[P1]["caught_before_deployment"] is True  # the essay's "mulligan"
