@@ -139,15 +139,15 @@ def test_not_aimed_at_outer_alignment_is_microscope_ai_and_stem_ai(run):
 
 def test_every_proposal_has_exactly_one_verdict_on_outer_alignment(run):
     seen = []
-    for verdict in ("likely", "unlikely", "open", "not aimed at"):
+    for verdict in ("leans positive", "conditional", "open", "leans negative", "not aimed at"):
         seen += numbers(query(run, "proposals-with-verdict", criterion="outer alignment", verdict=verdict))
     assert sorted(seen) == sorted(ALL)
 
 
 def test_verdict_on_a_training_story_criterion(run):
-    # Training stories essay, "Case study: Microscope AI": the story is weighed on the
-    # four new criteria without a settled outcome.
-    rows = query(run, "proposals-with-verdict", criterion="training rationale alignment", verdict="open")
+    # Training stories essay, "Case study: Microscope AI": the story's goal alignment is
+    # left unsettled (the self-reference worry may or may not be fully met).
+    rows = query(run, "proposals-with-verdict", criterion="training goal alignment", verdict="open")
     assert "Training story of Microscope AI" in {r["label"] for r in rows}
     assert all(r["sections"] for r in rows)
 
