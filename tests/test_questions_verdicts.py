@@ -202,3 +202,16 @@ akg:bad-route a akg:Route ; rdfs:label "a stray route"@en ;
     r = run("validate", str(bad))
     assert r.code == 1, r
     assert "route" in r.out.lower()
+
+
+def test_depends_on_explain_says_when_a_dependency_holds_only_on_one_route(run):
+    """Overview §10: HCH is proposal 10's limit only when the losses are annealed toward imitation."""
+    r = run("depends-on", "the dominant behavior of the RL environment", "--explain")
+    assert r.code == 0, r
+    block = r.out[r.out.index("Amplification with auxiliary RL objective"):]
+    assert "holds only on route(s): annealing toward the RL loss (outer alignment)" in block
+    j = run("depends-on", "HCH", "--format", "json").json
+    rows = {x["label"]: x for x in j["results"]}
+    assert [x["name"] for x in rows["Amplification with auxiliary RL objective + relaxed adversarial training"][
+        "only_on_routes"]] == ["annealing toward imitation", "annealing toward imitation"]
+    assert rows["Imitative amplification + intermittent oversight"]["only_on_routes"] == []
