@@ -43,7 +43,7 @@ def routes(G, evaluation):
     -------
     list of dict
         ``{"node", "hinges": [assumption keys], "limits": [node keys],
-        "preferred": bool}``, explicit routes in key order.
+        "preferred": bool}``, explicit routes with the preferred one first.
 
     Examples
     --------
@@ -55,7 +55,7 @@ def routes(G, evaluation):
     >>> [(r["node"], r["hinges"]) for r in routes(G, "e")]
     [('r1', ['a']), ('r2', ['b'])]
     """
-    explicit = sorted(_out(G, evaluation, "hasRoute"))
+    explicit = sorted(_out(G, evaluation, "hasRoute"), key=lambda r: (G.nodes[r].get("preferred") is not True, r))
     if not explicit:
         return [{"node": None, "hinges": sorted(_out(G, evaluation, "hingesOn")), "limits": [], "preferred": False}]
     return [{"node": r, "hinges": sorted(_out(G, r, "routeHinge")), "limits": sorted(_out(G, r, "throughLimit")),

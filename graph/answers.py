@@ -208,9 +208,12 @@ def show(G, name) -> Result:
         "alt_labels": data.get("alt_labels", []),
         "sections": data.get("sections", []),
     }
-    for extra in ("number", "verdict", "derived", "analysed", "in_story_terms", "is_agent", "feedback"):
+    for extra in ("number", "verdict", "verdict_rationale", "derived", "analysed", "in_story_terms", "is_agent",
+                  "feedback", "preferred", "rationale"):
         if extra in data:
             record[extra] = data[extra]
+    if data["kind"] == "evaluation":
+        record["routes"] = routes_of(G, iri)
     evaluations = evaluations_of(G, iri) if data["kind"] == "proposal" else []
     header = [f"{data['label']}  ({data['kind']}, {data['short']})"]
     if data.get("alt_labels"):
@@ -221,6 +224,13 @@ def show(G, name) -> Result:
         header.append(f"in training-story terms: {data['in_story_terms']}")
     if data.get("verdict"):
         header.append(f"verdict: {data['verdict']}")
+    if data.get("verdict_rationale"):
+        header.append(f"why this verdict: {data['verdict_rationale']}")
+    for r in record.get("routes", []):
+        mark = " (preferred)" if r["preferred"] else ""
+        header.append(f"route{mark}: {r['name']}: {'; '.join(h['label'] for h in r['hinges'])}")
+    if data.get("rationale"):
+        header.append(f"rationale: {data['rationale']}")
     if data.get("sections"):
         header.append(f"source: {cite(data['sections'])}")
     for ev in evaluations:

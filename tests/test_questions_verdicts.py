@@ -215,3 +215,13 @@ def test_depends_on_explain_says_when_a_dependency_holds_only_on_one_route(run):
     assert [x["name"] for x in rows["Amplification with auxiliary RL objective + relaxed adversarial training"][
         "only_on_routes"]] == ["annealing toward imitation", "annealing toward imitation"]
     assert rows["Imitative amplification + intermittent oversight"]["only_on_routes"] == []
+
+
+def test_shacl_rejects_a_verdict_that_does_not_follow_its_same_as(run, tmp_path):
+    bad = tmp_path / "same.ttl"
+    bad.write_text("""@prefix akg: <https://w3id.org/alignkg#> .
+akg:p9-outer-alignment akg:sameJudgementAs akg:p2-outer-alignment .
+""", encoding="utf-8")
+    r = run("validate", str(bad))
+    assert r.code == 1, r
+    assert "comes out the same as" in r.out
