@@ -71,8 +71,8 @@ def depends_on(G, target, *, direct=False) -> str:
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("p", kind="proposal", label="P")
+    >>> depends_on(G, "p")
     'P is a proposal, and no proposal depends on another; for what it depends on: alignkg dependencies P'
-    "P is a proposal, and no proposal depends on another; for what it depends on: alignkg dependencies P"
     """
     kind, label = G.nodes[target]["kind"], _label(G, target)
     if kind == "failure-mode":
