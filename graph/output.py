@@ -167,21 +167,22 @@ def _wrap(text: str, width: int) -> list:
                          break_on_hyphens=False) or [""]
 
 
-def column_widths(natural: list, width: int) -> list | None:
-    """Widths for columns of ``natural`` widths so that the row fits ``width`` (2-space gaps).
+def column_widths(natural: list, width: int, floors: list | None = None, gap: int = 2) -> list | None:
+    """Widths for columns of ``natural`` widths so that a row fits ``width`` (``gap`` spaces between).
 
-    Wide columns are narrowed first, none below :data:`MIN_COLUMN` (or its own
-    natural width); None when the columns cannot fit even so.
+    Wide columns are narrowed first, none below its floor (by default
+    :data:`MIN_COLUMN`, or its own natural width if smaller); None when the
+    columns cannot fit even so.
 
     >>> column_widths([10, 40, 5], 40)
     [10, 21, 5]
     >>> column_widths([30] * 10, 40) is None
     True
     """
-    room = width - 2 * (len(natural) - 1)
+    room = width - gap * (len(natural) - 1)
     if sum(natural) <= room:
         return list(natural)
-    floors = [min(n, MIN_COLUMN) for n in natural]
+    floors = [min(n, MIN_COLUMN if f is None else f) for n, f in zip(natural, floors or [None] * len(natural))]
     if sum(floors) > room:
         return None
     low, high = 0, max(natural)  # the largest cap c with sum(min(n, max(c, floor))) <= room
@@ -198,6 +199,27 @@ def column_widths(natural: list, width: int) -> list | None:
         widths[i] += extra
         spare -= extra
     return widths
+
+
+#: Words longer than this may be broken to fit a column; shorter ones are kept whole if at all possible.
+LONG_WORD = 20
+
+
+def fit_columns(natural: list, longest_words: list, width: int):
+    """``(widths, gap)`` for a table ``width`` wide, or None when it cannot fit.
+
+    Tried in turn: no word broken with 2-space gaps, then with 1-space gaps,
+    then words broken (columns down to :data:`MIN_COLUMN`) with 2-space gaps.
+
+    >>> fit_columns([20, 15, 15, 15, 15], [13, 15, 15, 15, 15], 80)
+    ([16, 15, 15, 15, 15], 1)
+    """
+    word_floors = [min(w, LONG_WORD) for w in longest_words]
+    for floors, gap in ((word_floors, 2), (word_floors, 1), (None, 2)):
+        widths = column_widths(natural, width, floors, gap)
+        if widths is not None:
+            return widths, gap
+    return None
 
 
 def _piped_table(lines, result, cells) -> list:
@@ -218,14 +240,18 @@ def _piped_table(lines, result, cells) -> list:
 
 def _fitted_table(lines, result, cells, width) -> list:
     """Rows whose cells wrap inside their column; records (one field a line) when columns cannot fit."""
-    natural = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(result.columns)]
-    widths = column_widths(natural, width)
+    heads = [h.replace("_", " ") for h in result.columns]  # so that long column names wrap between words
+    natural = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    words = [max(len(w) for v in [h, *(r[i] for r in cells)] for w in v.split() or [""]) for i, h in enumerate(heads)]
+    if sum(natural) + 2 * (len(natural) - 1) > width:  # headers wrap too: a short column keeps its width
+        natural = [max(max(map(len, h.split())), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    fitted = fit_columns(natural, words, width)
     if lines:
         lines.append("")
-    if widths is None:  # too many columns for the terminal: each row as a record
+    if fitted is None:  # too many columns for the terminal: each row as a record
         for row, r in zip(result.rows, cells):
             lines.extend(_wrap(r[0], width))
-            for column, value in zip(result.columns[1:], r[1:]):
+            for column, value in zip(heads[1:], r[1:]):
                 if value:
                     lines.extend(_wrap(f"    {column}: {value}", width))
             if result.detail:
@@ -233,13 +259,16 @@ def _fitted_table(lines, result, cells, width) -> list:
             lines.append("")
         return lines[:-1]
 
+    widths, gap = fitted
+    sep = " " * gap
+
     def block(values):
         wrapped = [_wrap(v, w) if v else [""] for v, w in zip(values, widths)]
-        return ["  ".join(part[k].ljust(w) if k < len(part) else " " * w for part, w in zip(wrapped, widths)).rstrip()
+        return [sep.join(part[k].ljust(w) if k < len(part) else " " * w for part, w in zip(wrapped, widths)).rstrip()
                 for k in range(max(len(p) for p in wrapped))]
 
-    lines.extend(block(result.columns))
-    lines.append("  ".join("-" * w for w in widths))
+    lines.extend(block(heads))
+    lines.append(sep.join("-" * w for w in widths))
     for row, r in zip(result.rows, cells):
         lines.extend(block(r))
         if result.detail:
