@@ -14,13 +14,13 @@ import shlex
 
 from . import algorithms
 
-#: Kinds that no proposal can depend on or lose, with what to ask instead.
+#: Kinds that no proposal can depend on or lose -> why, and the words of the command to ask instead.
 _NOT_DEPENDED_ON = {
-    "criterion": "proposals are evaluated on a criterion, not dependent on it; "
-                 "see {q} query evaluations-on-criterion --param criterion={name}",
-    "evaluation": "an evaluation judges a proposal and is not depended on; see {q} show {name}",
-    "source": "a source is cited, not depended on; see {q} query essay-sections",
-    "section": "a section is cited, not depended on; see {q} show {name}",
+    "criterion": ("proposals are evaluated on a criterion, not dependent on it",
+                  lambda label: ["query", "evaluations-on-criterion", "--param", f"criterion={label}"]),
+    "evaluation": ("an evaluation judges a proposal and is not depended on", lambda label: ["show", label]),
+    "source": ("a source is cited, not depended on", lambda label: ["query", "essay-sections"]),
+    "section": ("a section is cited, not depended on", lambda label: ["show", label]),
 }
 
 
@@ -81,7 +81,8 @@ def depends_on(G, target, *, direct=False) -> str:
         return (f"{label} is a proposal, and no proposal depends on another; "
                 f"for what it depends on: {command('dependencies', label)}")
     if kind in _NOT_DEPENDED_ON:
-        return f"{label} is a {kind}: " + _NOT_DEPENDED_ON[kind].format(q="alignkg", name=shlex.quote(label))
+        why, ask = _NOT_DEPENDED_ON[kind]
+        return f"{label} is a {kind}: {why}; see {command(*ask(label))}"
     if direct:
         found = algorithms.depends_on(G, target)
         if found:
