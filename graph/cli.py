@@ -314,9 +314,13 @@ def compare(names, by, fmt, data):
     """A proposal x feature matrix (all analysed proposals by default), each
     cell with its citation, rows in a clustered order; JSON adds the Jaccard
     similarity of every pair."""
-    from . import answers
+    from . import answers, hints
 
-    emit(answers.compare(store(data).nx, names, by=by), fmt)
+    G = store(data).nx
+    result = answers.compare(G, names, by=by)
+    emit(result, fmt)
+    if not result.meta["columns"]:
+        hint(hints.compare(G, [r["iri"] for r in result.rows], by))
 
 
 @cli.command()

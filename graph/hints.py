@@ -99,6 +99,8 @@ def dependencies(G, source, *, kinds=None) -> str:
     kind, label = G.nodes[source]["kind"], _label(G, source)
     if kinds and algorithms.dependencies(G, source):
         return f"{label} depends on nothing of kind {', '.join(sorted(kinds))}; drop --kind to see all it depends on"
+    if G.nodes[source].get("analysed") is False:
+        return f"{label} is {_NAMED_ONLY}; see {command('show', label)}"
     if kind != "proposal":
         return (f"{label} is a {kind} with no dependency of its own; dependencies answers best for a proposal;"
                 f" for what rests on {label}: {command('depends-on', label)}")
@@ -121,6 +123,19 @@ def shared(G, sources) -> str:
     return (f"{' and '.join(labels)} have no dependency in common; to compare them side by side:"
             f" {command('compare', *labels)}" if all(G.nodes[s]['kind'] == 'proposal' for s in sources)
             else f"{' and '.join(labels)} have no dependency in common, nor do the proposals resting on them")
+
+
+#: A proposal the sources name without analysing it (``akg:analysedInSource false``).
+_NAMED_ONLY = "a proposal its source only names, without analysing it, so the graph records none of its parts"
+
+
+def compare(G, proposals, by) -> str:
+    """Why the matrix of ``proposals`` by ``by`` has no column."""
+    named = [p for p in proposals if G.nodes[p].get("analysed") is False]
+    if named:
+        return (f"{_label(G, named[0])} is {_NAMED_ONLY}; compare analysed proposals"
+                f" ({command('list', 'proposals')} numbers them)")
+    return f"none of these proposals has anything to compare --by {by} in the graph; try another --by"
 
 
 def what_if(G, failing) -> str:

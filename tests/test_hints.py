@@ -38,6 +38,7 @@ EMPTY = [
     (("dependencies", "proposal 2", "--kind", "failure-modes"), ["nothing of kind failure-mode", "drop --kind"]),
     (("shared", "deceptive alignment", "gradient hacking"), ["failure mode", "no dependencies"]),
     (("critical", "--kind", "proposals"), ["--kind"]),
+    (("dependencies", "market making"), ["only names", "alignkg show"]),
 ]
 
 
@@ -105,6 +106,12 @@ def test_a_node_nothing_reaches_gets_a_hint_for_depends_on_and_path(run, tmp_pat
     assert r.code == 0 and "no proposal reaches lonely idea" in _hint(r)
     p = run("path", "myopia", "lonely idea", "--data", mine)
     assert p.code == 0 and "no chain of relations" in _hint(p)
+
+
+def test_a_matrix_without_columns_says_why(run):
+    r = run("compare", "market making", "Imitative Generalization")
+    assert r.code == 0 and "only names" in _hint(r)
+    assert run("compare", "--format", "json").json["columns"], "analysed proposals do have columns"
 
 
 def test_a_non_empty_answer_has_no_hint(run):
