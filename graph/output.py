@@ -182,7 +182,7 @@ def column_widths(natural: list, width: int, floors: list | None = None, gap: in
     room = width - gap * (len(natural) - 1)
     if sum(natural) <= room:
         return list(natural)
-    floors = [min(n, MIN_COLUMN if f is None else f) for n, f in zip(natural, floors or [None] * len(natural))]
+    floors = [max(1, min(n, MIN_COLUMN if f is None else f)) for n, f in zip(natural, floors or [None] * len(natural))]
     if sum(floors) > room:
         return None
     low, high = 0, max(natural)  # the largest cap c with sum(min(n, max(c, floor))) <= room
@@ -244,8 +244,8 @@ def _fitted_table(lines, result, cells, width) -> list:
     natural = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
     words = [max(len(w) for v in [h, *(r[i] for r in cells)] for w in v.split() or [""]) for i, h in enumerate(heads)]
     if sum(natural) + 2 * (len(natural) - 1) > width:  # headers wrap too: a short column keeps its width
-        natural = [max(max(map(len, h.split())), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
-    fitted = fit_columns(natural, words, width)
+        natural = [max(max(map(len, h.split()), default=0), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    fitted = fit_columns([max(1, n) for n in natural], words, width)
     if lines:
         lines.append("")
     if fitted is None:  # too many columns for the terminal: each row as a record

@@ -317,3 +317,29 @@ def test_critical_shows_a_measure_that_separates_its_top_rows(run):
                  f"<{row['iri']}> FILTER(?d != <{row['iri']}>) }}")
         counted = int(run("sparql", query, "--format", "csv").out.splitlines()[1])
         assert counted == row["dependents"] > row["proposals"], (row["label"], counted)
+
+
+def test_fitted_tables_never_exceed_the_width_and_lose_no_word():
+    """Any table, any width from 20: every line fits, and every character of every cell is still there."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    from alignkg.output import Result, to_table
+
+    word = st.text(alphabet="abcdefghij§+-—(),;", min_size=1, max_size=30)
+    cell = st.lists(word, max_size=8).map(" ".join)
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(st.integers(1, 7).flatmap(lambda n: st.tuples(
+        st.lists(st.text(alphabet="abc_", min_size=1, max_size=25), min_size=n, max_size=n, unique=True),
+        st.lists(st.lists(cell, min_size=n, max_size=n), min_size=1, max_size=5))), st.integers(20, 200),
+        st.lists(cell, max_size=3))
+    def check(table, width, header):
+        columns, cells = table
+        rows = [dict(zip(columns, r)) for r in cells]
+        text = to_table(Result(rows, columns, header=header), width)
+        assert all(len(line) <= width for line in text.splitlines())
+        shown = Counter(text.replace("_", "").replace("-", "").replace(" ", "").replace("\n", ""))
+        wanted = Counter("".join(["".join(r) for r in cells] + header).replace("-", "").replace(" ", ""))
+        assert not wanted - shown, "a cell lost characters (cut, not wrapped)"
+
+    check()
