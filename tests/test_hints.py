@@ -235,7 +235,7 @@ def test_no_line_exceeds_80_columns_in_an_80_column_terminal(run, args):
     assert "…" not in out, "on a terminal cells wrap, they are not cut"
     words = lambda text: Counter(w for w in re.findall(r"[\w§+-]+", text.replace("_", " ")) if w.strip("-"))  # noqa: E731
     piped = re.sub(r"[\w§+-]*…", " ", run(*args).out)  # piped cells cut at 72 characters
-    if not re.search(r"^-+ ", out, re.M):  # too many columns: rows as records, without the column-header line
+    if re.search(r"^-+ ", piped, re.M) and not re.search(r"^-+ ", out, re.M):  # rows as records: no column header
         lines = piped.splitlines()
         header = next(i for i, line in enumerate(lines) if re.match(r"^-+ ", line)) - 1
         piped = "\n".join(lines[:header] + lines[header + 1:])
