@@ -138,8 +138,8 @@ def compare(G, proposals, by) -> str:
     return f"none of these proposals has anything to compare --by {by} in the graph; try another --by"
 
 
-def what_if(G, failing) -> str:
-    """Why nothing loses support if ``failing`` fail."""
+def what_if(G, failing) -> str | None:
+    """Why nothing loses support if ``failing`` fail (None if some proposal does depend on them)."""
     for node in failing:
         kind, label = G.nodes[node]["kind"], _label(G, node)
         if kind == "proposal":
@@ -151,13 +151,22 @@ def what_if(G, failing) -> str:
                     f" mode, what proposals are vulnerable to: {command('show', label)}")
         if kind in _NOT_DEPENDED_ON:
             return f"what-if expects assumptions, concepts or techniques; {label} is a {kind}"
+    if any(algorithms.depends_on(G, f) for f in failing):
+        return None
     labels = " and ".join(_label(G, f) for f in failing)
     return (f"no proposal depends on {labels}, so none loses support; for its other relations:"
             f" {command('show', _label(G, failing[0]))}")
 
 
 def list_entities(G, kind) -> str:
-    """Why there is no entity of ``kind``."""
+    """Why there is no entity of ``kind``.
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("x", kind="concept", label="x")
+    >>> list_entities(G, "proposal")
+    'the graph has no entity of kind proposal; kinds present: concept'
+    """
     present = sorted({d["kind"] for _, d in G.nodes(data=True)})
     return f"the graph has no entity of kind {kind}; kinds present: {', '.join(present)}"
 
