@@ -7,6 +7,12 @@ The ```mermaid block after <!-- mermaid-overview --> is regenerated from the
 graph. A ```console block holds one or more commands, each on a line starting with
 "$ alignkg", followed by its output. Commands run from the repository root as
 `python cli.py ...` (stdout and stderr, as a terminal shows them).
+
+The README's other shell snippets (```sh blocks) are run by tests/test_readme.py
+through :func:`snippets`. The line before a fenced block may mark it:
+
+    <!-- readme-test: not run (why) -->   the block is not run (make, installs, servers)
+    <!-- readme-test: file NAME -->       the block is written to NAME for later blocks
 """
 
 from __future__ import annotations
@@ -36,6 +42,34 @@ def render_block(body: str) -> str:
             out.append(line)
             out.append(run(line[2:]).rstrip("\n"))
     return "\n".join(out) + "\n"
+
+
+SNIPPET = re.compile(r"(?:<!-- readme-test: (?P<mark>[^>]*?) -->\n)?```(?P<lang>[\w-]*)\n(?P<body>.*?)```", re.S)
+
+
+def snippets(text: str) -> list:
+    r"""The README's fenced blocks that the snippet test handles, in order.
+
+    Returns ``(action, argument, lang, body)`` tuples: ``("run", None, ...)``
+    for a ```sh block to run, ``("skip", why, ...)`` for a block marked not
+    run, ``("file", name, ...)`` for a block to write to a file. Other blocks
+    (console, mermaid, unmarked examples in other languages) are left out.
+
+    >>> snippets("<!-- readme-test: file a.ttl -->\n```turtle\nx\n```\n```sh\nls\n```\n")
+    [('file', 'a.ttl', 'turtle', 'x\n'), ('run', None, 'sh', 'ls\n')]
+    """
+    out = []
+    for m in SNIPPET.finditer(text):
+        mark, lang, body = (m.group("mark") or "").strip(), m.group("lang"), m.group("body")
+        if mark.startswith("file "):
+            out.append(("file", mark[5:].strip(), lang, body))
+        elif mark.startswith("not run"):
+            out.append(("skip", mark[7:].strip(" ()") or "not run", lang, body))
+        elif mark:
+            raise ValueError(f"unknown readme-test mark: {mark!r}")
+        elif lang == "sh":
+            out.append(("run", None, lang, body))
+    return out
 
 
 MERMAID = re.compile(r"(<!-- mermaid-overview -->\n)```mermaid\n.*?```", re.S)

@@ -184,3 +184,103 @@ def shared(G, sources, *, direct=False, kinds=None):
     common -= set(sources)
     found = [{"node": n, "paths": {s: per_source[s][n] for s in sources}} for n in common]
     return sorted(found, key=lambda r: (max(len(p) for p in r["paths"].values()), r["node"]))
+
+
+def resting_on(G, node):
+    """The proposals that rest on ``node``, and how: ``(proposals, relation)``.
+
+    A proposal rests on itself; a failure mode is what proposals are
+    vulnerable to (``vulnerableTo``, narrower failure modes included), which is
+    not a dependency; anything else is rested on by the proposals that depend
+    on it.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("p", {"kind": "proposal"}), ("f", {"kind": "failure-mode"}), ("g", {"kind": "failure-mode"})])
+    >>> G.add_edge("g", "f", key="broader", hierarchy=True)
+    'broader'
+    >>> G.add_edge("p", "g", key="vulnerableTo", dependency=False)
+    'vulnerableTo'
+    >>> resting_on(G, "f")
+    (['p'], 'vulnerable to')
+    """
+    kind = G.nodes[node].get("kind")
+    if kind == "proposal":
+        return [node], "is"
+    if kind == "failure-mode":
+        narrower, queue = {node}, deque([node])
+        while queue:
+            for u, _, data in G.in_edges(queue.popleft(), data=True):
+                if data.get("hierarchy") and u not in narrower:
+                    narrower.add(u)
+                    queue.append(u)
+        found = {u for n in narrower for u, _, k in G.in_edges(n, keys=True)
+                 if k == "vulnerableTo" and G.nodes[u].get("kind") == "proposal"}
+        return sorted(found), "vulnerable to"
+    return [r["node"] for r in depends_on(G, node)], "depends on"
+
+
+def shared_ground(G, sources, *, direct=False, exclude=()):
+    """What the proposals resting on each of ``sources`` have in common.
+
+    ``shared`` of two techniques (or concepts, assumptions) asks two questions
+    beyond their own common dependencies: which proposals rest on all of
+    them, and what the proposals built on the one and those built on the
+    other both depend on. A proposal stands for itself; failure modes bring
+    the proposals vulnerable to them (they have no dependencies of their own,
+    so they add no common ground).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    sources : sequence of str
+        Two or more node keys of any kind.
+    direct : bool
+        Only the proposals' direct dependencies.
+    exclude : collection of str
+        Nodes not to report (the sources' own common dependencies, say).
+
+    Returns
+    -------
+    dict
+        ``{"resting_on_all": [proposal keys], "relations": {source: relation},
+        "ground": [{"node", "through": {source: [proposal keys]}, "paths":
+        {source: path from the first of those proposals}}]}``; ``ground`` is
+        empty when a source is a failure mode or nothing rests on one.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("p", {"kind": "proposal"}), ("q", {"kind": "proposal"}),
+    ...                   ("a", {"kind": "technique"}), ("b", {"kind": "technique"}), ("m", {"kind": "concept"})])
+    >>> for u, v in [("p", "a"), ("q", "b"), ("p", "m"), ("q", "m")]:
+    ...     _ = G.add_edge(u, v, key="uses", dependency=True)
+    >>> found = shared_ground(G, ["a", "b"])
+    >>> found["resting_on_all"], [(g["node"], g["through"]) for g in found["ground"]]
+    ([], [('m', {'a': ['p'], 'b': ['q']})])
+    """
+    resting, relations = {}, {}
+    for s in sources:
+        resting[s], relations[s] = resting_on(G, s)
+    common = set.intersection(*(set(p) for p in resting.values())) if resting else set()
+    out = {"resting_on_all": sorted(common, key=lambda n: (G.nodes[n].get("number", 99), n)),
+           "relations": relations, "ground": []}
+    if any(rel == "vulnerable to" or not resting[s] for s, rel in relations.items()):
+        return out
+    reach = {}  # source -> {node: {proposal: path}}
+    for s in sources:
+        per = reach.setdefault(s, {})
+        for p in resting[s]:
+            for r in dependencies(G, p, direct=direct):
+                per.setdefault(r["node"], {})[p] = r["path"]
+    ground = set.intersection(*(set(d) for d in reach.values())) - set(sources) - set(exclude)
+    order = lambda p: (G.nodes[p].get("number", 99), p)  # noqa: E731
+    for n in ground:
+        through = {s: sorted(reach[s][n], key=order) for s in sources}
+        paths = {s: reach[s][n][through[s][0]] for s in sources}
+        out["ground"].append({"node": n, "through": through, "paths": paths})
+    out["ground"].sort(key=lambda g: (-min(len(t) for t in g["through"].values()), g["node"]))
+    return out

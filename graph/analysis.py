@@ -214,8 +214,12 @@ def critical(G, kinds=("assumption", "concept"), top=None):
 
     The measure: (1) the number of proposals that depend on the node; (2) the
     number of evaluations (proposal x criterion) with a hinge assumption that
-    is, or depends on, the node; ties broken by (3) betweenness centrality in
-    the graph of dependency and broader edges.
+    is, or depends on, the node; ties broken by (3) the number of entities of
+    any kind (techniques, assumptions, stories, ...) that depend on it, then
+    (4) betweenness centrality in the graph of dependency and broader edges.
+    Betweenness only counts paths *through* a node, so it is zero for the
+    broad concepts everything ends at (myopia, HCH); the dependents count is
+    the measure that separates those.
 
     Parameters
     ----------
@@ -228,7 +232,7 @@ def critical(G, kinds=("assumption", "concept"), top=None):
     Returns
     -------
     list of dict
-        ``{"node", "proposals", "evaluations", "centrality"}`` best first.
+        ``{"node", "proposals", "evaluations", "dependents", "centrality"}`` best first.
 
     Examples
     --------
@@ -261,8 +265,8 @@ def critical(G, kinds=("assumption", "concept"), top=None):
         resting = {n} | {r["node"] for r in depends_on(G, n, kinds={"assumption"})}
         evals = set().union(*(evaluations_by_assumption[a] for a in resting))
         rows.append({"node": n, "proposals": len(proposals), "evaluations": len(evals),
-                     "centrality": round(centrality.get(n, 0.0), 6)})
-    rows.sort(key=lambda r: (-r["proposals"], -r["evaluations"], -r["centrality"], r["node"]))
+                     "dependents": len(depends_on(G, n, kinds=None)), "centrality": round(centrality.get(n, 0.0), 6)})
+    rows.sort(key=lambda r: (-r["proposals"], -r["evaluations"], -r["dependents"], -r["centrality"], r["node"]))
     return rows[:top] if top else rows
 
 

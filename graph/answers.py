@@ -54,8 +54,8 @@ def entity(G, iri) -> dict:
 
 
 def _sort_key(G, iri):
-    data = G.nodes[iri]
-    return (data["kind"], data.get("number", 0), data["label"].casefold())
+    data = G.nodes[iri]  # numbered entities in their essay's order, then the others (proposals named later)
+    return (data["kind"], "number" not in data, data.get("number", 0), data["label"].casefold())
 
 
 def cite(sections) -> str:
@@ -105,8 +105,12 @@ def list_entities(G, kind=None) -> Result:
     for iri in iris:
         data = G.nodes[iri]
         rows.append({**entity(G, iri), "definition": data.get("definition"), "sources": cite(data.get("sections", []))})
-    return Result(rows, ["label", "kind", "definition"] if wanted is None else ["label", "definition"],
-                  meta={"kind": wanted} if wanted else {})
+        if data["kind"] == "proposal":  # the essay's number; none for proposals it only names
+            rows[-1]["number"] = data.get("number")
+    columns = ["label", "kind", "definition"] if wanted is None else ["label", "definition"]
+    if wanted == "proposal":
+        columns = ["number", "label", "definition"]
+    return Result(rows, columns, meta={"kind": wanted} if wanted else {}, blank={"number": "later"})
 
 
 def _relations(G, iri):
@@ -298,7 +302,29 @@ def dependencies(G, name, *, direct=False, explain=False, kinds=None) -> Result:
                   header=header, detail=detail)
 
 
+def proposal_short(G, node) -> str:
+    """"proposal N" for a numbered proposal, else its label."""
+    number = G.nodes[node].get("number")
+    return f"proposal {number}" if number is not None and G.nodes[node]["kind"] == "proposal" else G.nodes[node]["label"]
+
+
+def _numbers(G, proposals) -> str:
+    numbers = [G.nodes[p].get("number") for p in proposals]
+    if all(n is not None for n in numbers):
+        return ("proposal " if len(numbers) == 1 else "proposals ") + ", ".join(str(n) for n in numbers)
+    return ", ".join(proposal_short(G, p) for p in proposals)
+
+
 def shared(G, names, *, direct=False, explain=False) -> Result:
+    """What A, B, ... depend on in common; for techniques and other non-proposals, also their common ground.
+
+    Rows with ``basis`` "dependency" are what every one of the named nodes
+    depends on itself. When a name is not a proposal (a technique, a concept,
+    an assumption), rows with ``basis`` "through proposals" add what the
+    proposals resting on each name all depend on, with those proposals in
+    ``through``; ``resting_on_all`` lists the proposals that rest on every
+    name (for failure modes: are vulnerable to every one).
+    """
     if len(names) < 2:
         raise AlignKGError("shared needs at least two names")
     sources = [resolve(G, n) for n in names]
@@ -306,17 +332,29 @@ def shared(G, names, *, direct=False, explain=False) -> Result:
     rows = []
     for item in found:
         paths = {s: steps(G, p) for s, p in item["paths"].items()}
-        rows.append({**entity(G, item["node"]), "paths": paths})
+        rows.append({**entity(G, item["node"]), "basis": "dependency", "via": "depended on by each", "paths": paths})
+    labels = [G.nodes[s]["label"] for s in sources]
+    meta = {"proposals": [entity(G, s) for s in sources], "direct": direct}
+    header = [f"Shared by {' and '.join(labels)}:"]
+    columns = ["label", "kind"]
+    if any(G.nodes[s]["kind"] != "proposal" for s in sources):
+        ground = algorithms.shared_ground(G, sources, direct=direct, exclude=[r["iri"] for r in rows])
+        for item in ground["ground"]:
+            via = "; ".join(f"{G.nodes[s]['label']}: {_numbers(G, ps)}" for s, ps in item["through"].items())
+            rows.append({**entity(G, item["node"]), "basis": "through proposals", "via": f"through {via}",
+                         "through": {s: [entity(G, p) for p in ps] for s, ps in item["through"].items()},
+                         "paths": {s: steps(G, p) for s, p in item["paths"].items()}})
+        both = "all" if len(sources) > 2 else "both"
+        relation = "vulnerable to" if "vulnerable to" in ground["relations"].values() else "resting on"
+        meta["resting_on_all"] = [entity(G, p) for p in ground["resting_on_all"]]
+        header.append(f"proposals {relation} {both}: "
+                      f"{', '.join(proposal_short(G, p) for p in ground['resting_on_all']) or 'none'}")
+        columns = ["label", "kind", "via"]
 
     def detail(row):
-        lines = []
-        for s, path in row["paths"].items():
-            lines.extend(explain_lines(path))
-        return lines
+        return [line for path in row["paths"].values() for line in explain_lines(path)]
 
-    labels = [G.nodes[s]["label"] for s in sources]
-    return Result(rows, ["label", "kind"], meta={"proposals": [entity(G, s) for s in sources], "direct": direct},
-                  header=[f"Shared by {' and '.join(labels)}:"], detail=detail if explain else None)
+    return Result(rows, columns, meta=meta, header=header, detail=detail if explain else None)
 
 
 #: Story component property -> the JSON key of the CLI contract, and its heading.
@@ -384,7 +422,11 @@ def story(G, name) -> Result:
             lines += ["", f"{title}:"]
             for ev in evaluations:
                 lines.extend(evaluation_lines(ev, indent="  "))
-    return Result([], [], header=lines, json_override=doc)
+    rows = [{"component": heading[len("Training "):], "text": components[key]["text"] or "",
+             "source": cite(components[key]["sections"]), "derived": bool(components[key]["derived"] or derived)}
+            for _, key, heading in COMPONENTS]  # for CSV and Markdown; the table prints the story as text
+    return Result(rows, ["component", "text", "source", "derived"], header=lines, json_override=doc,
+                  table_rows=False)
 
 
 def short_cite(sections) -> str:
@@ -395,6 +437,15 @@ def short_cite(sections) -> str:
         number = head.split(".", 1)[0]
         out.append(f"§{number}" if number.isdigit() else head.strip("()"))
     return ", ".join(dict.fromkeys(out))
+
+
+def fail_verb(failing) -> str:
+    """"fails" for one thing, "fail" for several.
+
+    >>> fail_verb(["a"]), fail_verb(["a", "b"])
+    ('fails', 'fail')
+    """
+    return "fails" if len(failing) == 1 else "fail"
 
 
 def what_if(G, names, *, explain=False) -> Result:
@@ -432,11 +483,11 @@ def what_if(G, names, *, explain=False) -> Result:
         rows.append({**row, "weakened": [f"{w['criterion']} ({len(w['remaining_routes'])} of "
                                          f"{len(w['remaining_routes']) + len(w['failed_routes'])} routes left)"
                                          for w in weakened], "weakened_detail": weakened})
-    header = [f"If {' and '.join(G.nodes[f]['label'] for f in failing)} fail(s), these proposals lose support:"]
+    header = [f"If {' and '.join(G.nodes[f]['label'] for f in failing)} {fail_verb(failing)}, these proposals lose support:"]
     if rows:
         worst = max(r["criteria_lost"] for r in rows)
         exposed = (f"most exposed: {', '.join(r['label'] for r in rows if r['criteria_lost'] == worst)} "
-                   f"({worst} criteria)") if worst else "no criterion lost outright"
+                   f"({worst} {'criterion' if worst == 1 else 'criteria'})") if worst else "no criterion lost outright"
         header.append(f"{exposed}; caught before deployment (mulligan): "
                       f"{', '.join(r['label'] for r in rows if r['caught_before_deployment']) or 'none'}")
         if any(r["weakened"] for r in rows):
@@ -459,8 +510,9 @@ def critical(G, *, top=None, kinds=("assumption", "concept")) -> Result:
     from . import analysis
 
     rows = [{**entity(G, r["node"]), "proposals": r["proposals"], "evaluations": r["evaluations"],
-             "centrality": r["centrality"]} for r in analysis.critical(G, kinds=tuple(kinds), top=top)]
-    return Result(rows, ["label", "kind", "proposals", "evaluations", "centrality"])
+             "dependents": r["dependents"], "centrality": r["centrality"]}
+            for r in analysis.critical(G, kinds=tuple(kinds), top=top)]
+    return Result(rows, ["label", "kind", "proposals", "evaluations", "dependents"])
 
 
 def path(G, source, target) -> Result:
@@ -555,4 +607,5 @@ def remote_what_if(remote, names) -> Result:
     rows.sort(key=lambda r: (-r["criteria_lost"], r["label"].casefold()))
     return Result(rows, ["label", "criteria"], meta={"failing": [entity(G, f) for f in failing],
                                                      "endpoint": remote.url},
-                  header=[f"If {' and '.join(G.nodes[f]['label'] for f in failing)} fail(s) (from {remote.url}):"])
+                  header=[f"If {' and '.join(G.nodes[f]['label'] for f in failing)} {fail_verb(failing)} "
+                          f"(from {remote.url}):"])

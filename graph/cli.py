@@ -93,15 +93,36 @@ def _shown(path):
         return str(path)
 
 
-def emit(result, fmt):
-    """Print a Result: data on stdout, a note on stderr when a table is empty."""
-    from .output import render
+def emit(result, fmt, why=None):
+    """Print a Result: data on stdout (tables fitted to a terminal); on stderr, why an answer is empty.
 
-    text = render(result, fmt)
+    ``why`` is called only for an empty answer, with the graph's view of what
+    went wrong (see :mod:`graph.hints`); it may return None.
+    """
+    from .output import render, terminal_width
+
+    text = render(result, fmt, terminal_width(click.get_text_stream("stdout")) if fmt == "table" else None)
     if text:
         click.echo(text, nl=False)
-    if fmt == "table" and not result.rows and not result.header:
-        click.echo("no results", err=True)
+    if not result.rows:
+        reason = why() if why else None
+        if reason:
+            hint(reason)
+        elif fmt == "table" and not result.header:
+            click.echo("no results", err=True)
+
+
+def hint(message):
+    """One line on stderr that says why an answer is empty and what would answer (stdout untouched)."""
+    from .output import clean
+
+    click.echo(f"alignkg: hint: {clean(' '.join(message.split()))}", err=True)
+
+
+def resolved(G, *names):
+    from .resolve import resolve
+
+    return [resolve(G, n) for n in names]
 
 
 def _print_version(ctx, _param, value):
@@ -136,9 +157,10 @@ def cli():
 def list_cmd(kind, fmt, data):
     """Entities of a KIND (proposals, concepts, assumptions, techniques,
     failure-modes, criteria, evaluations, sources, ...); all without KIND."""
-    from . import answers
+    from . import answers, hints
 
-    emit(answers.list_entities(store(data).nx, kind), fmt)
+    G = store(data).nx
+    emit(answers.list_entities(G, kind), fmt, why=lambda: hints.list_entities(G, answers.kind_of(kind)) if kind else None)
 
 
 @cli.command()
@@ -166,7 +188,11 @@ def depends_on(name, direct, explain, endpoint, fmt, data):
         _local_only(explain=explain, data=data)
         emit(answers.remote_depends_on(remote(endpoint), name, direct=direct), fmt)
         return
-    emit(answers.depends_on(store(data).nx, name, direct=direct, explain=explain), fmt)
+    from . import hints
+
+    G = store(data).nx
+    emit(answers.depends_on(G, name, direct=direct, explain=explain), fmt,
+         why=lambda: hints.depends_on(G, *resolved(G, name), direct=direct))
 
 
 def _local_only(**options):
@@ -185,7 +211,11 @@ def dependencies(name, direct, explain, kinds, fmt, data):
     """What proposal NAME depends on."""
     from . import answers
 
-    emit(answers.dependencies(store(data).nx, name, direct=direct, explain=explain, kinds=kinds), fmt)
+    from . import hints
+
+    G = store(data).nx
+    emit(answers.dependencies(G, name, direct=direct, explain=explain, kinds=kinds), fmt,
+         why=lambda: hints.dependencies(G, *resolved(G, name), kinds={answers.kind_of(k) for k in kinds}))
 
 
 @cli.command()
@@ -202,7 +232,10 @@ def shared(names, direct, explain, endpoint, fmt, data):
         _local_only(explain=explain, data=data)
         emit(answers.remote_shared(remote(endpoint), names, direct=direct), fmt)
         return
-    emit(answers.shared(store(data).nx, names, direct=direct, explain=explain), fmt)
+    from . import hints
+
+    G = store(data).nx
+    emit(answers.shared(G, names, direct=direct, explain=explain), fmt, why=lambda: hints.shared(G, resolved(G, *names)))
 
 
 @cli.command()
@@ -232,7 +265,10 @@ def what_if(names, explain, endpoint, fmt, data):
         _local_only(explain=explain, data=data)
         emit(answers.remote_what_if(remote(endpoint), names), fmt)
         return
-    emit(answers.what_if(store(data).nx, names, explain=explain), fmt)
+    from . import hints
+
+    G = store(data).nx
+    emit(answers.what_if(G, names, explain=explain), fmt, why=lambda: hints.what_if(G, resolved(G, *names)))
 
 
 @cli.command()
@@ -245,11 +281,13 @@ def critical(top, kinds, fmt, data):
 
     The measure: first the number of proposals that depend on the node, then
     the number of evaluations (proposal x criterion) with a hinge assumption
-    that is or depends on it; ties broken by betweenness centrality in the
-    graph of dependency and broader edges."""
-    from . import answers
+    that is or depends on it; ties broken by the number of entities of any
+    kind that depend on it (dependents), then by betweenness centrality (in
+    --format json)."""
+    from . import answers, hints
 
-    emit(answers.critical(store(data).nx, top=top, kinds=[answers.kind_of(k) for k in kinds]), fmt)
+    G, kinds = store(data).nx, [answers.kind_of(k) for k in kinds]
+    emit(answers.critical(G, top=top, kinds=kinds), fmt, why=lambda: hints.critical(G, kinds))
 
 
 @cli.command()
@@ -260,7 +298,11 @@ def path(source, target, fmt, data):
     """The shortest explanation from A to B, each step with its source."""
     from . import answers
 
-    emit(answers.path(store(data).nx, source, target), fmt)
+    from . import hints
+
+    G = store(data).nx
+    result = answers.path(G, source, target)
+    emit(result, fmt, why=lambda: hints.path(G, *resolved(G, source, target)) if result.meta["found"] == "none" else None)
 
 
 @cli.command()
@@ -272,9 +314,13 @@ def compare(names, by, fmt, data):
     """A proposal x feature matrix (all analysed proposals by default), each
     cell with its citation, rows in a clustered order; JSON adds the Jaccard
     similarity of every pair."""
-    from . import answers
+    from . import answers, hints
 
-    emit(answers.compare(store(data).nx, names, by=by), fmt)
+    G = store(data).nx
+    result = answers.compare(G, names, by=by)
+    emit(result, fmt)
+    if not result.meta["columns"]:
+        hint(hints.compare(G, [r["iri"] for r in result.rows], by))
 
 
 @cli.command()
@@ -319,6 +365,10 @@ def emit_answer(answer, fmt):
         click.echo(text, nl=not text.endswith("\n"))
     if answer.truncated:
         click.echo("alignkg: note: results cut at the --limit", err=True)
+    empty = (answer.type == "SELECT" and not answer.rows) or (answer.type in ("CONSTRUCT", "DESCRIBE")
+                                                               and not answer.triples)
+    if empty and (fmt == "table" or click.get_text_stream("stderr").isatty()):
+        click.echo("no results", err=True)  # stdout keeps the format's own empty answer
 
 
 @cli.command()

@@ -34,6 +34,11 @@ class Result:
     header: list = field(default_factory=list)
     detail: Callable[[dict], list] | None = None
     json_override: object = None
+    #: False when the header lines already say everything a table would (``story``):
+    #: the rows then serve CSV and Markdown only.
+    table_rows: bool = True
+    #: What a table shows in an empty cell of a column (JSON and CSV keep it empty).
+    blank: dict = field(default_factory=dict)
 
 
 def clean(text) -> str:
@@ -121,22 +126,182 @@ def to_csv(result: Result) -> str:
     return buf.getvalue()
 
 
-def to_table(result: Result, width: int = 72) -> str:
-    lines = [clean(h) for h in result.header]
-    if result.rows and result.columns:
-        cells = [[clean(_cell(row.get(c))) for c in result.columns] for row in result.rows]
-        last = len(result.columns) - 1  # the last column is never cut
-        cells = [[c if len(c) <= width or i == last else c[: width - 1] + "…" for i, c in enumerate(r)] for r in cells]
-        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(result.columns)]
-        fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
-        if lines:
-            lines.append("")
-        lines.append(fmt(result.columns))
-        lines.append(fmt(["-" * w for w in widths]))
+#: Piped tables cut a cell (but never the last column) at this many characters.
+CUT = 72
+#: On a terminal, columns narrower than this are not made narrower by wrapping.
+MIN_COLUMN = 8
+
+
+def terminal_width(stream=None) -> int | None:
+    """The width to fit tables to: the terminal's when ``stream`` is one, else None.
+
+    ``COLUMNS`` wins over the terminal's own size (as :func:`shutil.get_terminal_size`
+    does); piped or redirected output has no width (one line per row).
+    """
+    import sys
+
+    stream = stream if stream is not None else sys.stdout
+    try:
+        if not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    import shutil
+
+    return max(20, shutil.get_terminal_size().columns)
+
+
+def _wrap(text: str, width: int) -> list:
+    """``text`` wrapped to ``width``, keeping its leading indentation on every line.
+
+    >>> _wrap("    one two three", 12)
+    ['    one two', '    three']
+    """
+    import textwrap
+
+    if len(text) <= width:
+        return [text]
+    body = text.lstrip(" ")
+    indent = " " * min(len(text) - len(body), width // 2)
+    return textwrap.wrap(body, width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [""]
+
+
+def column_widths(natural: list, width: int, floors: list | None = None, gap: int = 2) -> list | None:
+    """Widths for columns of ``natural`` widths so that a row fits ``width`` (``gap`` spaces between).
+
+    Wide columns are narrowed first, none below its floor (by default
+    :data:`MIN_COLUMN`, or its own natural width if smaller); None when the
+    columns cannot fit even so.
+
+    >>> column_widths([10, 40, 5], 40)
+    [10, 21, 5]
+    >>> column_widths([30] * 10, 40) is None
+    True
+    """
+    room = width - gap * (len(natural) - 1)
+    if sum(natural) <= room:
+        return list(natural)
+    floors = [max(1, min(n, MIN_COLUMN if f is None else f)) for n, f in zip(natural, floors or [None] * len(natural))]
+    if sum(floors) > room:
+        return None
+    low, high = 0, max(natural)  # the largest cap c with sum(min(n, max(c, floor))) <= room
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(min(n, max(cap, f)) for n, f in zip(natural, floors)) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    widths = [min(n, max(low, f)) for n, f in zip(natural, floors)]
+    spare = room - sum(widths)
+    for i in sorted(range(len(widths)), key=lambda i: -natural[i]):  # leftovers to the widest
+        extra = min(spare, natural[i] - widths[i])
+        widths[i] += extra
+        spare -= extra
+    return widths
+
+
+#: Words longer than this may be broken to fit a column; shorter ones are kept whole if at all possible.
+LONG_WORD = 20
+
+
+def fit_columns(natural: list, longest_words: list, width: int):
+    """``(widths, gap)`` for a table ``width`` wide, or None when it cannot fit.
+
+    Tried in turn: no word broken with 2-space gaps, then with 1-space gaps,
+    then words broken (columns down to :data:`MIN_COLUMN`) with 2-space gaps.
+
+    >>> fit_columns([20, 15, 15, 15, 15], [13, 15, 15, 15, 15], 80)
+    ([16, 15, 15, 15, 15], 1)
+    """
+    word_floors = [min(w, LONG_WORD) for w in longest_words]
+    for floors, gap in ((word_floors, 2), (word_floors, 1), (None, 2)):
+        widths = column_widths(natural, width, floors, gap)
+        if widths is not None:
+            return widths, gap
+    return None
+
+
+def _piped_table(lines, result, cells) -> list:
+    last = len(result.columns) - 1  # the last column is never cut
+    cells = [[c if len(c) <= CUT or i == last else c[: CUT - 1] + "…" for i, c in enumerate(r)] for r in cells]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(result.columns)]
+    fmt = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    if lines:
+        lines.append("")
+    lines.append(fmt(result.columns))
+    lines.append(fmt(["-" * w for w in widths]))
+    for row, r in zip(result.rows, cells):
+        lines.append(fmt(r))
+        if result.detail:
+            lines.extend(clean(d) for d in result.detail(row))
+    return lines
+
+
+def _fitted_table(lines, result, cells, width) -> list:
+    """Rows whose cells wrap inside their column; records (one field a line) when columns cannot fit."""
+    heads = [h.replace("_", " ") for h in result.columns]  # so that long column names wrap between words
+    natural = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    words = [max(len(w) for v in [h, *(r[i] for r in cells)] for w in v.split() or [""]) for i, h in enumerate(heads)]
+    if sum(natural) + 2 * (len(natural) - 1) > width:  # headers wrap too: a short column keeps its width
+        natural = [max(max(map(len, h.split()), default=0), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    fitted = fit_columns([max(1, n) for n in natural], words, width)
+    if lines:
+        lines.append("")
+    if fitted is None:  # too many columns for the terminal: each row as a record
         for row, r in zip(result.rows, cells):
-            lines.append(fmt(r))
+            lines.extend(_wrap(r[0], width))
+            for column, value in zip(heads[1:], r[1:]):
+                if value:
+                    lines.extend(_wrap(f"    {column}: {value}", width))
             if result.detail:
-                lines.extend(clean(d) for d in result.detail(row))
+                lines.extend(w for d in result.detail(row) for w in _wrap(clean(d), width))
+            lines.append("")
+        return lines[:-1]
+
+    widths, gap = fitted
+    sep = " " * gap
+
+    def block(values):
+        wrapped = [_wrap(v, w) if v else [""] for v, w in zip(values, widths)]
+        return [sep.join(part[k].ljust(w) if k < len(part) else " " * w for part, w in zip(wrapped, widths)).rstrip()
+                for k in range(max(len(p) for p in wrapped))]
+
+    lines.extend(block(heads))
+    lines.append(sep.join("-" * w for w in widths))
+    for row, r in zip(result.rows, cells):
+        lines.extend(block(r))
+        if result.detail:
+            lines.extend(w for d in result.detail(row) for w in _wrap(clean(d), width))
+    return lines
+
+
+def to_table(result: Result, width: int | None = None) -> str:
+    """A plain-text table: one line per row, or fitted to ``width`` columns.
+
+    With no ``width`` (output piped or redirected) every row is one line and
+    long cells, except in the last column, are cut at :data:`CUT` characters.
+    With a ``width`` (a terminal) nothing is cut: cells and the header lines
+    wrap so that no line is longer than ``width``; a matrix with too many
+    columns to fit prints each row as a record instead.
+
+    >>> r = Result([{"a": "x", "b": "one two three four"}], ["a", "b"])
+    >>> print(to_table(r, width=12), end="")
+    a  b
+    -  ---------
+    x  one two
+       three
+       four
+    """
+    lines = [clean(h) for h in result.header]
+    if width:
+        lines = [w for h in lines for w in _wrap(h, width)]
+    if result.rows and result.columns and result.table_rows:
+        cells = [[clean(_cell(row.get(c))) or result.blank.get(c, "") for c in result.columns] for row in result.rows]
+        if width:
+            lines = _fitted_table(lines, result, cells, width)
+        else:
+            lines = _piped_table(lines, result, cells)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -154,9 +319,11 @@ def to_markdown(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(result: Result, fmt: str) -> str:
-    """The text of ``result`` in format ``fmt`` (one of :data:`FORMATS`)."""
-    return {"json": to_json, "csv": to_csv, "table": to_table, "markdown": to_markdown}[fmt](result)
+def render(result: Result, fmt: str, width: int | None = None) -> str:
+    """The text of ``result`` in format ``fmt`` (one of :data:`FORMATS`); tables fit ``width`` if given."""
+    if fmt == "table":
+        return to_table(result, width)
+    return {"json": to_json, "csv": to_csv, "markdown": to_markdown}[fmt](result)
 
 
 def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:

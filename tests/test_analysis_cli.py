@@ -46,7 +46,7 @@ def test_critical_ranks_by_proposals_then_evaluations(run):
     r = run("critical", "--top", "5", "--format", "json")
     rows = r.json["results"]
     assert len(rows) == 5 and {x["kind"] for x in rows} <= {"assumption", "concept"}
-    keys = [(x["proposals"], x["evaluations"], x["centrality"]) for x in rows]
+    keys = [(x["proposals"], x["evaluations"], x["dependents"], x["centrality"]) for x in rows]
     assert keys == sorted(keys, reverse=True)
     assert rows[0]["label"] == "myopia"
     assert "measure" in run("critical", "--help").out
