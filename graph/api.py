@@ -515,7 +515,7 @@ def _names(names) -> list:
 def _query_answer(answer) -> Answer:
     from .sparql import shape
 
-    return Answer(shape(answer), truncated=answer.truncated)
+    return Answer(shape(answer), truncated=answer.truncated, query_answer=answer)
 
 
 class Answer:
@@ -544,9 +544,10 @@ class Answer:
     True
     """
 
-    def __init__(self, result: Result, *, truncated: bool = False):
+    def __init__(self, result: Result, *, truncated: bool = False, query_answer=None):
         self.result = result
         self.truncated = truncated
+        self._query_answer = query_answer  # a SPARQL answer prints in the SPARQL 1.1 result formats
 
     # -- plain data --------------------------------------------------------------
 
@@ -629,23 +630,45 @@ class Answer:
 
     # -- text formats ------------------------------------------------------------
 
+    def format(self, fmt="table") -> str:
+        """The answer as ``--format fmt`` prints it.
+
+        Parameters
+        ----------
+        fmt : str, optional
+            ``table``, ``json``, ``csv`` or ``markdown``; answers to :meth:`KnowledgeGraph.sparql`
+            and :meth:`KnowledgeGraph.query` also take ``tsv`` and ``xml`` (and ``ttl``, ``nt``,
+            ``jsonld`` for CONSTRUCT and DESCRIBE), in the SPARQL 1.1 result formats.
+
+        Examples
+        --------
+        >>> import alignkg
+        >>> print(alignkg.load().sparql("ASK { akg:hch a akg:Concept }").format("json"))
+        {"head": {}, "boolean": true}
+        """
+        if self._query_answer is not None:
+            from .sparql import serialize
+
+            return serialize(self._query_answer, fmt)
+        return _render(self.result, fmt)
+
     def to_json(self) -> str:
         """The answer as ``--format json`` prints it."""
-        return _render(self.result, "json")
+        return self.format("json")
 
     def to_csv(self) -> str:
         """The answer as ``--format csv`` prints it."""
-        return _render(self.result, "csv")
+        return self.format("csv")
 
     def to_markdown(self) -> str:
         """The answer as ``--format markdown`` prints it."""
-        return _render(self.result, "markdown")
+        return self.format("markdown")
 
     def __str__(self):
-        return _render(self.result, "table")
+        return self.format("table")
 
     def __repr__(self):
-        return _render(self.result, "table").rstrip("\n") or "<alignkg.Answer: no results>"
+        return str(self).rstrip("\n") or "<alignkg.Answer: no results>"
 
     def __len__(self):
         return len(self._rows())
