@@ -13,8 +13,11 @@ import json
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 import alignkg
 from alignkg.errors import AlignKGError, OutputError
@@ -266,3 +269,40 @@ def test_map_draws_inside_its_notebook_iframe(kg, browser, tmp_path):
     assert 600 <= box["height"] <= 604 and box["width"] > 1000  # 600 px plus its border
     assert outside == []
     page.close()
+
+
+NOTEBOOK = ROOT / "docs" / "alignkg.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed_notebook(tmp_path_factory):
+    """docs/alignkg.ipynb run headless (nbclient, an ipykernel) in an empty directory."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    workdir = tmp_path_factory.mktemp("notebook")
+    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                     resources={"metadata": {"path": str(workdir)}})
+    client.execute()  # raises CellExecutionError if any cell fails
+    return notebook, workdir
+
+
+def test_notebook_runs_clean_and_shows_tables_and_a_map(executed_notebook, kg):
+    notebook, workdir = executed_notebook
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code)
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    html_outputs = [o.data["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    # the README's questions come back as HTML tables with the same rows as the API gives here
+    shared = kg.shared("imitative amplification + intermittent oversight", "AI safety via debate with transparency tools")
+    assert shared._repr_html_() in html_outputs
+    assert kg.depends_on("myopia")._repr_html_() in html_outputs
+    assert kg.what_if("transparency tools can detect deception")._repr_html_() in html_outputs
+    assert sum("<table" in h for h in html_outputs) >= 5
+    # the inline map: an iframe whose srcdoc is the same page render writes
+    frames = [h for h in html_outputs if h.startswith("<iframe srcdoc=")]
+    assert len(frames) == 1
+    assert frames[0] == kg.map(focus="relaxed adversarial training")._repr_html_()
+    saved = workdir / "focus-rat.html"
+    assert saved.is_file() and saved.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
