@@ -306,3 +306,22 @@ def test_notebook_runs_clean_and_shows_tables_and_a_map(executed_notebook, kg):
     assert frames[0] == kg.map(focus="relaxed adversarial training")._repr_html_()
     saved = workdir / "focus-rat.html"
     assert saved.is_file() and saved.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_readme_python_examples_show_their_real_output(tmp_path, monkeypatch):
+    """The README's ```pycon blocks run as doctests (from an empty directory: they save a map)."""
+    import doctest
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```pycon\n(.*?)```", text, re.S)
+    assert blocks, "the README shows the Python API"
+    monkeypatch.chdir(tmp_path)
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for i, block in enumerate(blocks):
+        body = "\n".join(line if line.strip() else "<BLANKLINE>" for line in block.splitlines())
+        test = parser.get_doctest(body, {}, f"README.md pycon block {i + 1}", "README.md", 0)
+        assert test.examples
+        failures, _ = runner.run(test, out=lambda s: pytest.fail("README example is stale:\n" + s))
+        assert failures == 0
+    assert (tmp_path / "rat.html").is_file()
