@@ -105,10 +105,11 @@ class KnowledgeGraph:
         from .store import Store
 
         self.data = [str(p) for p in data]
+        self.include_shipped = include_shipped
         self.store = Store(self.data, include_shipped=include_shipped)
 
     def __repr__(self):
-        parts = (["shipped ontology"] if self.store._shipped else []) + self.data
+        parts = (["shipped ontology"] if self.include_shipped else []) + self.data
         return f"<alignkg.KnowledgeGraph: {' + '.join(parts) or 'empty'}>"
 
     # -- the underlying graphs -------------------------------------------------
@@ -383,6 +384,17 @@ class KnowledgeGraph:
 
     def path(self, source, target) -> Answer:
         """The shortest explanation from ``source`` to ``target`` (``alignkg path``).
+
+        Parameters
+        ----------
+        source, target : str
+            Any two nodes.
+
+        Returns
+        -------
+        Answer
+            One row per step (``from``, ``relation``, ``to``, ``source``); :attr:`Answer.meta`
+            says how they are connected (``found``: dependency, directed, undirected or none).
 
         Examples
         --------
