@@ -511,6 +511,10 @@ class KnowledgeGraph:
         >>> m.html.startswith("<!DOCTYPE html>"), "<iframe" in m._repr_html_()
         (True, True)
         """
+        if compare is not None and (isinstance(compare, str) or len(compare) != 2):
+            from .errors import AlignKGError
+
+            raise AlignKGError("compare needs two names, e.g. compare=[\"proposal 2\", \"proposal 9\"]")
         if isinstance(what_if, str):
             what_if = [what_if]
         return Map(self.graph, focus=focus, compare=tuple(compare) if compare else None,

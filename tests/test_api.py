@@ -236,6 +236,9 @@ def test_map_is_the_render_page_and_saves_atomically(kg, run, tmp_path):
     assert kg.map(what_if="HCH").html == (tmp_path / "w.html").read_text(encoding="utf-8")
     with pytest.raises(AlignKGError, match="only one"):
         kg.map(focus="HCH", what_if=["myopia"])
+    for wrong in ("proposal 2", ["proposal 2", "proposal 9", "proposal 3"]):
+        with pytest.raises(AlignKGError, match="compare needs two names"):
+            kg.map(compare=wrong)
 
 
 def test_map_draws_inside_its_notebook_iframe(kg, browser, tmp_path):
