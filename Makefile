@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test setup bench clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { echo "make: '$(PYTHON) -m venv' failed; on Debian or Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -22,7 +22,8 @@ demo: $(STAMP)
 	@$(PY) cli.py render --focus "relaxed adversarial training"
 	@$(PY) cli.py render --compare "proposal 2" "proposal 9"
 	@$(PY) cli.py render --what-if HCH
-	@echo "Open them in a browser; they work offline."
+	@echo "Open them in a browser; they work offline. The whole graph:"
+	@echo "  file://$(CURDIR)/output/alignkg-map.html"
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -9,14 +9,20 @@ The package is layered; each module does one job:
 - :mod:`alignkg.resolve` turns user-typed names into IRIs,
 - :mod:`alignkg.algorithms` answers reachability questions on the networkx graph,
 - :mod:`alignkg.sparql`, :mod:`alignkg.queries`, :mod:`alignkg.validate`,
-  :mod:`alignkg.render` and :mod:`alignkg.output` serve the CLI.
+  :mod:`alignkg.render` and :mod:`alignkg.output` serve the CLI,
+- :mod:`alignkg.api` is the Python API for notebooks: ``kg = alignkg.load()``.
+
+``load``, ``KnowledgeGraph``, ``Answer`` and ``Map`` are importable from the
+package itself; they are loaded on first use, so ``import alignkg`` stays light.
 
 Heavy libraries (rdflib, pyshacl, pyvis) are imported inside the functions that
 need them so that cached read commands start quickly.
 """
 
+import sys
 from importlib.resources import files
 from pathlib import Path
+from types import ModuleType
 
 __version__ = "0.1.0"
 
@@ -34,3 +40,42 @@ QUERIES_DIR = _shipped("queries")
 TEMPLATES_DIR = _shipped("templates")
 #: maps and exports go to ``output/`` under the current directory unless ``--output`` says otherwise
 OUTPUT_DIR = Path("output")
+
+_API = ("load", "KnowledgeGraph", "Answer", "Map")
+__all__ = ["ONTOLOGY_DIR", "QUERIES_DIR", "SHAPES_FILE", "TEMPLATES_DIR", "__version__", *_API]
+
+
+def __getattr__(name):
+    """``alignkg.KnowledgeGraph`` and friends, imported from :mod:`alignkg.api` when first asked for."""
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_API))
+
+
+class _Package(ModuleType):
+    """The package module, with ``alignkg.load`` always the API's entry point.
+
+    The parsing module is also named ``load`` (``alignkg/load.py``), and importing
+    a submodule sets it as an attribute of its package, which would replace the
+    function. This property keeps ``alignkg.load`` the function; the parsing module
+    stays importable as ``from alignkg.load import ...`` (through ``sys.modules``).
+    """
+
+    @property
+    def load(self):
+        from .api import load
+
+        return load
+
+    @load.setter
+    def load(self, _submodule):  # the import system registering alignkg/load.py: keep the function
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
