@@ -50,6 +50,10 @@ MAP_KINDS = frozenset(STYLE) - {"criterion"}
 #: shows the node's neighbourhood at its place in the whole layout).
 LARGE_GRAPH = 1500
 
+#: The overview's size: at most this many nodes, proposals included, when the
+#: proposals leave room (a big --data graph keeps its proposals and the most shared).
+OVERVIEW_MOST = 60
+
 #: Label text colour per kind; box-shaped kinds carry their label inside.
 FONT_COLOUR = {"proposal": "#ffffff"}
 
@@ -120,7 +124,7 @@ def verdict_style(verdict) -> tuple:
     return UNKNOWN_VERDICT, words or "no verdict"
 
 
-def overview_ids(G, keep, *, direct=2, deep=3) -> set:
+def overview_ids(G, keep, *, direct=2, deep=3, most=OVERVIEW_MOST) -> set:
     """The overview: proposals and what two or more of them most rest on.
 
     Parameters
@@ -134,6 +138,9 @@ def overview_ids(G, keep, *, direct=2, deep=3) -> set:
     deep : int
         Also keep what at least this many proposals depend on at any depth
         (the concepts underneath).
+    most : int
+        At most this many nodes besides the proposals when there are few
+        proposals (the most shared first); at least a third of it otherwise.
 
     Returns
     -------
@@ -161,8 +168,9 @@ def overview_ids(G, keep, *, direct=2, deep=3) -> set:
                     if not any(s.get("relation") == "hasTrainingStory" for s in r["path"]))
         far.update(r["node"] for r in algorithms.dependencies(G, p)
                    if G.nodes[r["node"]].get("kind") != "training-story")
-    chosen = {n for n, c in near.items() if c >= direct} | {n for n, c in far.items() if c >= deep}
-    return (chosen & keep) | set(proposals)
+    chosen = sorted((({n for n, c in near.items() if c >= direct} | {n for n, c in far.items() if c >= deep}) & keep)
+                    - set(proposals), key=lambda n: (-near[n], -far[n], n))
+    return set(chosen[:max(most - len(proposals), most // 3)]) | set(proposals)
 
 
 def map_data(G, focus=None, compare=None, what_if=None) -> dict:
@@ -320,7 +328,7 @@ def extent(node) -> tuple:
     carry it below the shape.
 
     >>> extent({"label": "HCH", "kind": "concept"})
-    (150, 14, 40)
+    (150, 14, 39)
     """
     lines = wrapped_lines(display_label(node))
     line_h = math.ceil(FONT * 1.15)
@@ -336,32 +344,56 @@ def node_size(node) -> int:
     return SHAPE + 8 if node.get("group") in ("focus", "failing") else SHAPE
 
 
+def _acyclic(ids, arcs):
+    """``arcs`` minus the back edges of a depth-first search in sorted order: a DAG, always the same one."""
+    out = {n: [] for n in ids}
+    for u, v in sorted(set(arcs)):
+        out[u].append(v)
+    state, keep = {}, []
+    for root in ids:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(out[root]))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                continue  # a back edge closes a cycle: dropped
+            else:
+                keep.append((node, child))
+                if child not in state:
+                    state[child] = 1
+                    stack.append((child, iter(out[child])))
+    return keep
+
+
 def _layers(ids, edges, kinds):
     """Longest-path layers over dependency edges (cycles broken deterministically)."""
     import networkx as nx
 
     order = {k: i for i, k in enumerate(("proposal", "training-story", "technique", "assumption", "concept",
                                          "failure-mode", "training-goal", "training-rationale"))}
+    arcs = _acyclic(ids, [(e["from"], e["to"]) for e in edges if e["dependency"] and e["from"] != e["to"]])
     D = nx.DiGraph()
-    D.add_nodes_from(ids)
-    for e in edges:
-        if e["dependency"] and e["from"] != e["to"]:
-            D.add_edge(e["from"], e["to"])
-    while True:
-        try:
-            cycle = nx.find_cycle(D)
-        except nx.NetworkXNoCycle:
-            break
-        D.remove_edge(*cycle[-1][:2])
+    D.add_edges_from(arcs)
     layer = {}
-    for n in nx.topological_sort(nx.DiGraph(sorted(D.edges()))) if D.number_of_edges() else []:
+    for n in nx.topological_sort(D):
         layer[n] = max((layer[p] + 1 for p in D.predecessors(n)), default=0)
-    # nodes without dependency edges: under what points at them, else by kind
-    loose = [n for n in ids if n not in layer]
-    for n in sorted(loose):
-        above = [layer[e["from"]] + 1 for e in edges if e["to"] == n and e["from"] in layer]
-        below = [layer[e["to"]] for e in edges if e["from"] == n and e["to"] in layer]
-        layer[n] = max(above) if above else min(below) if below else min(order.get(kinds[n], 8), 3)
+    # nodes without dependency edges: under what points at them, else beside what they point at, else by kind
+    above, below = {}, {}
+    for e in edges:
+        above.setdefault(e["to"], []).append(e["from"])
+        below.setdefault(e["from"], []).append(e["to"])
+    for n in ids:
+        if n in layer:
+            continue
+        up = [layer[m] + 1 for m in above.get(n, []) if m in layer]
+        down = [layer[m] for m in below.get(n, []) if m in layer]
+        layer[n] = max(up) if up else min(down) if down else min(order.get(kinds[n], 8), 3)
     levels = sorted(set(layer.values()))
     rank = {v: i for i, v in enumerate(levels)}
     return {n: rank[layer[n]] for n in ids}
@@ -478,7 +510,9 @@ def layered_layout(nodes, edges, viewport=VIEWPORT) -> dict:
 
     widest = max(len(row) for row in layers)
     best = None
-    for cols in range(1, widest + 1):
+    candidates = sorted({c for c in range(1, min(widest, 40) + 1)} | {widest} |
+                        {int(40 * 1.15 ** i) for i in range(40) if 40 * 1.15 ** i < widest})
+    for cols in candidates:
         scale, placed = arrange(cols)
         if best is None or scale > best[0] + 1e-9:
             best = (scale, placed)
@@ -627,6 +661,8 @@ def page(data, title: str, view=None) -> str:
             "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.35},
                       "arrows": {"to": {"scaleFactor": 0.6}}},
             "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
+            # draw (and so measure) every label whatever the zoom: bounding boxes stay true
+            "nodes": {"scaling": {"label": {"drawThreshold": 0}}},
         },
         "views": {key: [[index[n], x, y] for n, (x, y) in sorted(pos.items(), key=lambda kv: index[kv[0]])]
                   for key, pos in layouts.items()},
