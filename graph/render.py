@@ -214,7 +214,7 @@ def map_data(G, focus=None, compare=None, what_if=None) -> dict:
 
     keep = {n for n, d in G.nodes(data=True) if d.get("kind") in MAP_KINDS}
     group, notes = {}, {}
-    overview = None
+    overview, caption = None, ""
     if focus is not None:
         around = {r["node"] for r in algorithms.dependencies(G, focus)}
         around |= {r["node"] for r in algorithms.depends_on(G, focus, kinds=None)}
@@ -228,12 +228,16 @@ def map_data(G, focus=None, compare=None, what_if=None) -> dict:
         for n in keep:
             group[n] = "shared" if n in nodes_a and n in nodes_b else "a" if n in nodes_a else "b"
         group[a], group[b] = "a", "b"
+        caption = (f"{G.nodes[a]['label']} (blue border) and {G.nodes[b]['label']} (green border): what each rests on, "
+                   "gold where they share it.")
     elif what_if is not None:
         found = lose(G, what_if)
         on_paths = {step[end] for r in found for p in r["paths"].values() for step in p for end in ("from", "to")}
         keep = (on_paths & keep) | set(what_if) | {r["node"] for r in found}
         for f in what_if:
             group[f] = "failing"
+        caption = (f"If {' and '.join(G.nodes[f]['label'] for f in what_if)} failed: the proposals that lose support "
+                   "(pink border) and the paths by which they rest on it.")
         for r in found:
             lost = [G.nodes[c]["label"] for c in r.get("criteria", [])]
             weakened = [G.nodes[c]["label"] if c in G else str(c)
@@ -276,7 +280,7 @@ def map_data(G, focus=None, compare=None, what_if=None) -> dict:
             around |= {r["node"] for r in algorithms.depends_on(G, n, kinds=None)}
             neighbourhoods[n] = sorted((around & keep) | {n})
     used = [g for g in GROUPS if any(n.get("group") == g for n in nodes)]
-    return {"nodes": nodes, "edges": edges, "focus": focus, "overview": overview,
+    return {"nodes": nodes, "edges": edges, "focus": focus, "overview": overview, "caption": caption,
             "neighbourhoods": neighbourhoods,
             "groups": [{"group": g, "colour": GROUPS[g][0], "text": GROUPS[g][1]} for g in used]}
 
@@ -514,7 +518,8 @@ def layered_layout(nodes, edges, viewport=VIEWPORT) -> dict:
                         {int(40 * 1.15 ** i) for i in range(40) if 40 * 1.15 ** i < widest})
     for cols in candidates:
         scale, placed = arrange(cols)
-        if best is None or scale > best[0] + 1e-9:
+        scale = min(scale, 1.0)  # the page never zooms past 1: among fits at full size, the fewest rows
+        if best is None or scale >= best[0] - 1e-9:
             best = (scale, placed)
     return best[1]
 
@@ -677,6 +682,7 @@ def page(data, title: str, view=None) -> str:
                                               for ev in n.get("evaluations", [])]}
                     for n in data["nodes"]},
         "groups": data.get("groups", []),
+        "caption": data.get("caption", ""),
         "readable": 10.5 / FONT,
     }
     template = _TEMPLATE.read_text(encoding="utf-8")
