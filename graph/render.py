@@ -42,7 +42,7 @@ STYLE = {
     "failure-mode": ("#9467bd", "triangleDown"),
     "training-goal": ("#17becf", "hexagon"),
     "training-rationale": ("#8c564b", "square"),
-    "training-story": ("#e377c2", "box"),
+    "training-story": ("#e377c2", "ellipse"),
     "criterion": ("#7f7f7f", "square"),
 }
 MAP_KINDS = frozenset(STYLE) - {"criterion"}
@@ -53,6 +53,10 @@ LARGE_GRAPH = 1500
 #: The overview's size: at most this many nodes, proposals included, when the
 #: proposals leave room (a big --data graph keeps its proposals and the most shared).
 OVERVIEW_MOST = 60
+
+#: vis-network shapes that differ from STYLE's (which exports share): a story's
+#: long label wraps better in a box than in an ellipse.
+VIS_SHAPE = {"training-story": "box"}
 
 #: Label text colour per kind; box-shaped kinds carry their label inside.
 FONT_COLOUR = {"proposal": "#ffffff"}
@@ -336,7 +340,7 @@ def extent(node) -> tuple:
     """
     lines = wrapped_lines(display_label(node))
     line_h = math.ceil(FONT * 1.15)
-    shape = STYLE.get(node["kind"], ("", "dot"))[1]
+    shape = VIS_SHAPE.get(node["kind"]) or STYLE.get(node["kind"], ("", "dot"))[1]
     if shape == "box":
         height = lines * line_h + 12 + (VERDICT_ROOM if node.get("evaluations") else 0)
         return LABEL_WIDTH + 12, height // 2 + 1, height // 2 + 1
@@ -567,6 +571,7 @@ def _tooltip(node) -> str:
 
 def _vis_node(n) -> dict:
     colour, shape = STYLE.get(n["kind"], ("#999999", "dot"))
+    shape = VIS_SHAPE.get(n["kind"], shape)
     marked = n.get("group")
     border = GROUPS[marked][0] if marked else "#333333" if shape == "box" else colour
     node = {"id": n["id"], "label": display_label(n), "kind": n["kind"], "shape": shape, "title": _tooltip(n),
