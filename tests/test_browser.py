@@ -179,17 +179,27 @@ def test_the_fragment_reopens_a_view_and_back_steps_through_views(run, browser, 
         page.close()
 
 
-def test_the_whole_graph_has_no_overlap_and_opens_readable(run, browser, tmp_path):
-    """`render --all`: every node, no overlapping boxes; too many to read at once, it opens readable at the top."""
+def test_map_draws_offline_with_all_nodes_and_a_click_opens_the_panel(run, browser, tmp_path):
+    """`render --all`: every node, no request leaves the page, no overlapping boxes; too many to read
+    at once, it opens readable at the top, where a click on a proposal opens its panel."""
     out = tmp_path / "all.html"
     assert run("render", "--all", "--output", out).code == 0
     page, outside = open_map(browser, out)
     try:
         m = page.evaluate(MEASURE)
-        assert outside == [] and page.get_attribute("body", "data-view") == "all"
-        assert len(m["ids"]) == len(map_data(Store().nx)["nodes"])
+        assert page.get_attribute("body", "data-view") == "all"
+        data = map_data(Store().nx)
+        assert len(m["ids"]) == len(data["nodes"]) == int(page.get_attribute("body", "data-node-count"))
         assert m["overlaps"] == []
         assert statistics.median(m["heights"]) >= 10
+        on_screen = page.evaluate("""ids => { const r = document.getElementById('map').getBoundingClientRect();
+            return ids.filter(id => { const p = alignkgNetwork.canvasToDOM(alignkgNetwork.getPositions([id])[id]);
+              return p.x > 0 && p.y > 0 && p.x < r.width && p.y < r.height; }); }""",
+                                  [n["id"] for n in data["nodes"] if n["kind"] == "proposal"])
+        assert on_screen, "the proposals are where the whole graph opens"
+        click_node(page, on_screen[0])
+        page.wait_for_function("id => document.body.dataset.panel === id", arg=on_screen[0], timeout=5000)
+        assert outside == [], outside
     finally:
         page.close()
 
