@@ -74,8 +74,8 @@ WORDS = ("model", "training", "oversight", "transparency", "deception", "objecti
 def synthetic_ttl(path: Path, n_nodes=2000, seed=1) -> None:
     """Write a random graph shaped like the real one, as Turtle for --data."""
     rng = random.Random(seed)
-    shares = (("Proposal", 60), ("Technique", 300), ("Assumption", 700), ("FailureMode", 200))
-    kinds = [k for k, count in shares for _ in range(count)]
+    shares = (("Proposal", 0.03), ("Technique", 0.15), ("Assumption", 0.35), ("FailureMode", 0.10))
+    kinds = [k for k, share in shares for _ in range(round(share * n_nodes))]
     kinds += ["Concept"] * (n_nodes - len(kinds))
     by_kind = {}
     lines = ["@prefix akg: <https://w3id.org/alignkg#> .", "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
