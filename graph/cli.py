@@ -331,12 +331,13 @@ def compare(names, by, fmt, data):
 @click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
-def render(focus, compare, what_if, output, force, data):
+@click.option("--all", "full", is_flag=True, help="Open on the whole graph instead of the overview.")
+def render(focus, compare, what_if, output, force, data, full):
     """Write an interactive, self-contained HTML map and print its path."""
     from .render import write_map
 
     path = write_map(store(data).nx, focus=focus, output=output, force=force,
-                     compare=compare or None, what_if=list(what_if) or None)
+                     compare=compare or None, what_if=list(what_if) or None, full=full)
     click.echo(_shown(path))
 
 
