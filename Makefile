@@ -16,13 +16,13 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	@echo "Map of the whole graph:"
+	@echo "Overview map (the proposals and what they most rest on; render --all for the whole graph):"
 	@$(PY) cli.py render
 	@echo "Focused maps: around relaxed adversarial training; proposals 2 and 9 compared; what if HCH fails:"
 	@$(PY) cli.py render --focus "relaxed adversarial training"
 	@$(PY) cli.py render --compare "proposal 2" "proposal 9"
 	@$(PY) cli.py render --what-if HCH
-	@echo "Open them in a browser; they work offline. The whole graph:"
+	@echo "Open them in a browser; they work offline. The overview:"
 	@echo "  file://$(CURDIR)/output/alignkg-map.html"
 
 test: $(STAMP)
