@@ -62,7 +62,7 @@ def _fail(message: str, code: int) -> int:
 def read_options(func):
     """The options every read command shares: --format and --data."""
     func = click.option("--data", "data", multiple=True, metavar="FILE",
-                        help="Add your own RDF file (.ttl .nt .rdf .jsonld); repeatable.")(func)
+                        help="Add your own RDF file (.ttl .nt .rdf .jsonld) or story card (.toml); repeatable.")(func)
     func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(func)
     return func
@@ -431,6 +431,71 @@ def validate(ctx, files, fmt):
     if fmt == "table":
         click.echo("conforms" if conforms else f"does not conform: {len(result.rows)} problem(s)", err=True)
     if not conforms:
+        ctx.exit(1)
+
+
+# -- new story / check: write your own training story and have it reviewed (graph/card.py, graph/review.py)
+
+
+@cli.group("new")
+def new_group():
+    """Templates for your own entries."""
+
+
+@new_group.command("story")
+@click.argument("name")
+@click.option("--output", "-o", metavar="FILE", help="Write the card to FILE (.toml) instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def new_story(name, output, force):
+    """A commented training-story card (TOML) for a proposal called NAME:
+    fill it in, then run `alignkg check FILE`."""
+    from .card import template
+    from .output import write_atomic
+
+    if output and not output.lower().endswith(".toml"):
+        raise AlignKGError(f"{output}: a card is TOML; name the file .toml")
+    st = store(())
+    text = template(name, st.nx, st.rdf)
+    if output:
+        click.echo(_shown(write_atomic(output, text, force=force)))
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def check(ctx, file, fmt):
+    """Validate a training story (a .toml card or RDF in alignkg's model) and
+    review it against the framework and the graph: components, criteria,
+    inherited risks, nearest proposals, sensitivity. Exit 0 when complete,
+    1 when the review finds gaps, 2 for bad input."""
+    from . import review
+    from .card import shacl_problems
+    from .errors import DataError
+    from .load import load
+    from .output import Result
+
+    own_graph = load([file])  # the file alone: syntax and unknown names fail here, with file and line
+    st = store([file])
+    G = st.nx
+    own = {str(s) for s in own_graph.subjects() if str(s) in G}
+    proposals = sorted(n for n in own if G.nodes[n]["kind"] == "proposal")
+    if not proposals:
+        raise DataError(f"{file}: defines no proposal (a [proposal] table, or a node of type akg:Proposal)")
+    problems = shacl_problems(st.rdf, own_graph, card=file.lower().endswith(".toml"))
+    reviews = [review.review(G, p, own, problems) for p in proposals]
+    gaps = [{"iri": r["proposal"]["iri"], "label": g["item"], "kind": "gap", **g} for r in reviews for g in r["gaps"]]
+    complete = not gaps
+    if fmt == "markdown":
+        click.echo("\n".join(review.markdown(r) for r in reviews), nl=False)
+    else:
+        lines = [line for r in reviews for line in review.text_lines(r)]
+        emit(Result(gaps, [] if fmt == "table" else ["part", "item", "message"], header=lines if fmt == "table" else [],
+                    json_override={"file": file, "complete": complete, "reviews": reviews, "results": gaps}
+                    if fmt == "json" else None), fmt)
+    if not complete:
         ctx.exit(1)
 
 
