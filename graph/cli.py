@@ -289,7 +289,12 @@ def render(focus, compare, what_if, output, force, data):
     """Write an interactive, self-contained HTML map and print its path."""
     from .render import write_map
 
-    path = write_map(store(data).nx, focus=focus, output=output, force=force,
+    G = store(data).nx
+    if focus and data:  # a user's story: mark the risks it inherits and its nearest proposals (graph/review.py)
+        from .review import mark_focus
+
+        mark_focus(G, focus)
+    path = write_map(G, focus=focus, output=output, force=force,
                      compare=compare or None, what_if=list(what_if) or None)
     click.echo(_shown(path))
 

@@ -48,6 +48,10 @@ GROUPS = {
     "b": ("#138a36", "only the second"),
     "failing": ("#000000", "assumed to fail"),
     "lost": ("#e6007e", "loses support"),
+    # set by graph.review.mark on a --focus map of a user's story (alignkg render --focus NAME --data CARD)
+    "inherited-open": ("#d62728", "inherited risk the story does not address"),
+    "inherited": ("#2ca02c", "inherited risk the story addresses"),
+    "nearest": ("#1f77b4", "nearest shipped proposal"),
 }
 
 
@@ -95,6 +99,11 @@ def map_data(G, focus=None, compare=None, what_if=None) -> dict:
         around |= {r["node"] for r in algorithms.depends_on(G, focus, kinds=None)}
         keep = (around & keep) | {focus}
         group[focus] = "focus"
+        for n, d in G.nodes(data=True):  # marks a review left (graph.review.mark): shown even when not around focus
+            if d.get("review_mark") and n != focus:
+                keep.add(n)
+                group[n] = d["review_mark"]
+                notes[n] = d.get("review_note", "")
     elif compare is not None:
         a, b = compare
         deps = [{r["node"]: r["path"] for r in algorithms.dependencies(G, x)} for x in (a, b)]

@@ -502,3 +502,20 @@ def markdown(result) -> str:
     out += ["", "### Gaps", ""]
     out += [f"- [{g['part']}] {_md(g['message'])}" for g in r["gaps"]] or ["None: the story is complete."]
     return "\n".join(out) + "\n"
+
+
+def mark_focus(G, name) -> None:
+    """Mark the inherited risks and nearest proposals of proposal (or story) ``name`` on ``G``, for its map.
+
+    Does nothing when ``name`` is neither a proposal nor a training story.
+    """
+    from .resolve import resolve
+
+    node = resolve(G, name)
+    kind = G.nodes[node]["kind"]
+    if kind == "training-story":
+        node = next((u for u, _, k in G.in_edges(node, keys=True) if k == "hasTrainingStory"), None)
+    elif kind != "proposal":
+        return
+    if node is not None:
+        mark(G, {"inherited_risks": inherited_risks(G, node, {node})["risks"], "nearest": nearest(G, node, {node})})
