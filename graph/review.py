@@ -409,9 +409,20 @@ def _via_lines(via) -> list:
 
 
 def _source(sections) -> str:
-    from .answers import cite
+    """A compact citation: the source's short title, then "§N" for a numbered heading or the heading.
 
-    return cite(sections) or "no source section"
+    >>> _source([{"source_short": "Overview", "heading": "3. Imitative amplification"}])
+    'Overview §3'
+    """
+    out = []
+    for s in sections:
+        head, source = s["heading"], s.get("source_short") or s.get("source") or ""
+        number = head.split(".", 1)[0]
+        where = f"§{number}" if number.isdigit() else head.strip("()")
+        text = f"{source} {where}" if number.isdigit() else f"{source} — {where}" if source else where
+        if text not in out:
+            out.append(text)
+    return "; ".join(out) or "no source section"
 
 
 def text_lines(result) -> list:
@@ -479,12 +490,15 @@ def markdown(result) -> str:
                    f"{_md('; '.join(f['label'] for f in c['failure_modes']))} |")
     out += ["", "### Inherited risks", "",
             f"Through the techniques it uses ({_md(', '.join(t['label'] for t in r['techniques'])) or 'none'}), "
-            "the story inherits what the graph's evaluations attach to other proposals using them.", ""]
+            "the story inherits what the graph's evaluations attach to other proposals using them: the assumptions "
+            "those evaluations hinge on that make a claim about the technique, and the failure modes named beside "
+            "them. Failure modes are listed for the author to weigh; only unaddressed assumptions count as gaps.", ""]
     if r["inherited_risks"]:
         out += ["| risk | kind | through | attached to (source) | addressed |", "|---|---|---|---|---|"]
         for risk in r["inherited_risks"]:
             out.append(f"| {_md(risk['label'])} | {risk['kind']} | {_md(', '.join(risk['techniques']))} | "
-                       f"{_md('; '.join(_via_lines(risk['via'])))} | {'yes' if risk['addressed'] else '**no**'} |")
+                       f"{_md('; '.join(_via_lines(risk['via'])))} | "
+                       f"{'yes' if risk['addressed'] else '**no**' if risk['kind'] == 'assumption' else 'no (to weigh)'} |")
     else:
         out.append("None found in the graph.")
     out += ["", "### Nearest proposals", ""]
