@@ -203,6 +203,8 @@ def parse(path, text: str) -> dict:
     tomllib = _toml()
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise DataError(f"{path}: nested too deeply to parse (arrays or tables hundreds of levels deep)") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -528,7 +530,7 @@ def shacl_problems(full, own_graph, card: bool = True, shapes_file=None) -> list
     """
     import pyshacl
     from rdflib import BNode, Graph, RDF, RDFS, URIRef
-    from rdflib.namespace import OWL, SH
+    from rdflib.namespace import DCTERMS, OWL, SH
 
     from . import SHAPES_FILE
     from .namespace import AKG
@@ -545,10 +547,13 @@ def shacl_problems(full, own_graph, card: bool = True, shapes_file=None) -> list
             if isinstance(o, BNode) and o not in seen:
                 seen.add(o)
                 todo.append(o)
+    for node in own:  # evaluations of the user's nodes, wherever they are stated (a shape reads their hinges)
+        for ev in full.subjects(AKG.evaluates, node):
+            data += full.triples((ev, None, None))
     for o in set(data.objects()):
-        if isinstance(o, URIRef):
-            for t in full.objects(o, RDF.type):
-                data.add((o, RDF.type, t))
+        if isinstance(o, URIRef):  # what the shapes need to know of the entities pointed at
+            for p in (RDF.type, DCTERMS.isPartOf):
+                data += full.triples((o, p, None))
     for p in (RDFS.subPropertyOf, RDFS.subClassOf):
         data += full.triples((None, p, None))
     for t in (OWL.ObjectProperty, OWL.DatatypeProperty):

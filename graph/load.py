@@ -257,7 +257,9 @@ def parse_apart(graph, path, text: str, fmt: str):
     if fmt == "card":  # TOML training-story card: graph/card.py maps it onto the RDF model
         from .card import to_graph
 
-        return to_graph(path, text, namespace_manager=graph.namespace_manager)
+        part = to_graph(path, text, namespace_manager=graph.namespace_manager)
+        _check_terms(path, text, part)
+        return part
     if fmt == "xml":
         _check_xml(path, text)
     if fmt == "json-ld":
