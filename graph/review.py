@@ -224,6 +224,7 @@ def inherited_risks(G, proposal, own=frozenset()) -> dict:
                         continue
                     c = _criterion(G, ev)
                     via = {"proposal": G.nodes[other]["label"], "proposal_iri": other,
+                           "proposal_number": G.nodes[other].get("number"),
                            "evaluation": ev, "criterion": G.nodes[c]["label"] if c else None,
                            "sections": G.nodes[ev].get("sections", [])}
                     for h in hinges:
@@ -398,17 +399,20 @@ def _cite(sections) -> str:
     return short_cite(sections) if sections else ""
 
 
-def _via_lines(via) -> list:
+def _via_lines(via, short=False) -> list:
     out = []
     for v in via:
-        if v["proposal"]:
+        if v["proposal"] and short:
+            name = f"proposal {v['proposal_number']}" if v.get("proposal_number") else v["proposal"]
+            out.append(f"{name} ({v['criterion']}; {_source(v['sections'], short=True)})")
+        elif v["proposal"]:
             out.append(f"{v['proposal']}, on {v['criterion']} ({_source(v['sections'])})")
         else:
             out.append(f"the technique {v.get('technique')} is vulnerable to it ({_source(v['sections'])})")
     return out
 
 
-def _source(sections) -> str:
+def _source(sections, short=False) -> str:
     """A compact citation: the source's short title, then "§N" for a numbered heading or the heading.
 
     >>> _source([{"source_short": "Overview", "heading": "3. Imitative amplification"}])
@@ -419,6 +423,8 @@ def _source(sections) -> str:
         head, source = s["heading"], s.get("source_short") or s.get("source") or ""
         number = head.split(".", 1)[0]
         where = f"§{number}" if number.isdigit() else head.strip("()")
+        if short and source.startswith("Overview"):  # "Overview of 11 proposals" -> "Overview"
+            source = source.split()[0] if source else ""
         text = f"{source} {where}" if number.isdigit() else f"{source} — {where}" if source else where
         if text not in out:
             out.append(text)
@@ -447,7 +453,7 @@ def text_lines(result) -> list:
         flag = "ok " if risk["addressed"] else "GAP" if risk["kind"] == "assumption" else " ? "
         lines.append(f"  {flag} {risk['kind']}: {risk['label']}"
                      f" ({'addressed' if risk['addressed'] else 'not addressed'})")
-        lines += [f"        from {v}" for v in _via_lines(risk["via"])]
+        lines.append(f"        from {'; '.join(_via_lines(risk['via'], short=True))}")
     lines += ["", "Nearest proposals (Jaccard over techniques and assumptions, as compare)"]
     if not r["nearest"]:
         lines.append("  none shares a technique or an assumption")
