@@ -229,3 +229,22 @@ def test_render_focus_marks_inherited_risks(run, tmp_path):
     assert "inherited risk the story addresses" in html
     assert "Inherited through relaxed adversarial training" in html
     assert "nearest shipped proposal" in html
+
+
+def test_validation_names_the_field_and_what_to_write(run, tmp_path):
+    card = _variant(tmp_path, CARDS / "complete.toml",
+                    'summary = "A test proposal: a model trained to imitate a human, with relaxed adversarial '
+                    'training against deception."', 'summary = ""')
+    r = run("check", card, "--format", "json")
+    assert r.code == 1, r
+    messages = [g["message"] for g in r.json["results"] if g["part"] == "validation"]
+    assert any("proposal.summary:" in m and "Write one or two sentences saying what the proposal does" in m
+               for m in messages), messages
+    # in Turtle the field is the property, and a qualification is named by its owner
+    twin = _variant(tmp_path, CARDS / "twin.ttl", "akg:rationale \"The overseer's estimate is trained on.\"@en ]",
+                    "]", name="twin.ttl")
+    r = run("check", twin, "--format", "json")
+    assert r.code == 1, r
+    (gap,) = r.json["results"]
+    assert gap["part"] == "validation"
+    assert gap["message"].startswith("Gradient-guarded imitation (test): akg:rationale: A relation needs an akg:rationale")
