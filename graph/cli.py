@@ -457,6 +457,8 @@ def new_story(name, output, force):
     from .card import template
     from .output import write_atomic
 
+    if not name.strip():
+        raise AlignKGError("empty name; give the proposal a name, e.g. alignkg new story \"My proposal\"")
     if output and not output.lower().endswith(".toml"):
         raise AlignKGError(f"{output}: a card is TOML; name the file .toml")
     st = store(())

@@ -189,6 +189,7 @@ def test_new_story_refuses_to_overwrite_and_non_toml(run, tmp_path):
     assert_clean_error(run("new", "story", "X", "--output", out), "already exists")
     assert out.read_text(encoding="utf-8") == "keep me"
     assert_clean_error(run("new", "story", "X", "--output", tmp_path / "mine.ttl"), "name the file .toml")
+    assert_clean_error(run("new", "story", "  "), "empty name")
 
 
 def test_card_works_as_data_for_read_commands(run):
