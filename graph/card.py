@@ -729,3 +729,95 @@ def _wrapped(words, width=96) -> list:
         line += piece
     lines.append(line.rstrip(";"))
     return lines
+
+
+def template_turtle(name: str, G, rdf) -> str:
+    """The same template in Turtle, in alignkg's own model (for ``new story NAME --output FILE.ttl``).
+
+    The structure the card would produce, with empty texts to fill in; the
+    vocabulary lists carry the prefixed names to use.
+    """
+    def listing(kind):
+        return sorted((d for d in G.nodes.values() if d.get("kind") == kind), key=lambda d: d["label"].casefold())
+
+    def tq(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    ident = slug(name) or "proposal"
+    criteria = sorted((d for n, d in G.nodes(data=True) if d.get("kind") == "criterion"
+                       and any(k == "assesses" for _, _, k in G.out_edges(n, keys=True))),
+                      key=lambda d: d.get("number", 99))
+    out = [
+        f"# alignkg training story (Turtle): {name}",
+        "#",
+        "# Fill in the empty texts and the commented choices, then run:  alignkg check THIS-FILE",
+        "# The same model a .toml card maps onto (alignkg new story NAME --output FILE.toml is the",
+        "# friendlier form). Everything here is marked derived: neither essay states it.",
+        "",
+        "@prefix akg:     <https://w3id.org/alignkg#> .",
+        "@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .",
+        "@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .",
+        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        "@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .",
+        f"@prefix :        <urn:alignkg:card:{ident}#> .",
+        "",
+        "# The document these claims come from, and the part of it.",
+        ':source a akg:Source ; rdfs:label ""@en ; dcterms:title ""@en .',
+        ':section a akg:Section ; akg:heading ""^^xsd:string ; dcterms:isPartOf :source .',
+        "",
+        f":{ident} a akg:Proposal ;",
+        f"    rdfs:label {tq(name)}@en ;",
+        '    skos:definition ""@en ;   # what the proposal does',
+        "    akg:analysedInSource false ; akg:inSection :section ; akg:derived true ;",
+        "    akg:qualifiedRelation",
+        "        # One qualified relation per technique used and per assumption made; uncomment, for example:",
+        "        # [ akg:relation akg:usesTechnique ; akg:target akg:relaxed-adversarial-training ;",
+        "        #   akg:inSection :section ; akg:derived true ; akg:rationale \"why\"@en ] ,",
+        "        # The techniques in the graph:",
+        *[f"        #   {d['short']} — {d['label']}" for d in listing("technique")],
+        "        # The assumptions: alignkg list assumptions --format csv (the iri column).",
+        f"        [ akg:relation akg:hasTrainingStory ; akg:target :{ident}-story ;",
+        "          akg:inSection :section ; akg:derived true ;",
+        "          akg:rationale \"The training story this file tells for the proposal.\"@en ] .",
+        "",
+        f":{ident}-story a akg:TrainingStory ;",
+        f"    rdfs:label {tq('Training story of ' + name)}@en ;",
+        '    skos:definition ""@en ;',
+        "    akg:inSection :section ; akg:derived true ;",
+        "    # The goal class and the rationale classes: uncomment and pick the targets.",
+        "    # akg:qualifiedRelation",
+        "    #     [ akg:relation akg:goalClass ; akg:target akg:goal-... ;",
+        "    #       akg:inSection :section ; akg:derived true ; akg:rationale \"why\"@en ] ,",
+        "    #     [ akg:relation akg:rationaleClass ; akg:target akg:rationale-... ;",
+        "    #       akg:inSection :section ; akg:derived true ; akg:rationale \"why\"@en ] ;",
+        "    # Goal classes:",
+        *[f"    #   {d['short']} — {_one_line(d.get('definition'), 80)}" for d in listing("training-goal")],
+        "    # Rationale classes:",
+        *[f"    #   {d['short']} — {_one_line(d.get('definition'), 80)}" for d in listing("training-rationale")],
+    ]
+    keys = list(COMPONENTS)
+    for key, (prop, _) in COMPONENTS.items():
+        out.append(f"    akg:{prop} :{ident}-{key.replace('_', '-')} {'.' if key == keys[-1] else ';'}")
+    out.append("")
+    for key, (prop, label) in COMPONENTS.items():
+        out += [f"# {label}: {FIELDS['story'][key][2]}.",
+                f":{ident}-{key.replace('_', '-')} a akg:StoryComponent ;",
+                f"    rdfs:label {tq(name + ' story: ' + label)}@en ;",
+                '    skos:definition ""@en ;',
+                "    akg:inSection :section ; akg:derived true .", ""]
+    levels = ", ".join(f"akg:{_local(v)}" for v in sorted(set(verdicts(rdf).values()), key=str))
+    out.append(f"# Evaluations on the training-story criteria. akg:verdict is one of: {levels}.")
+    for d in criteria:
+        local = d["short"].split(":", 1)[-1]
+        out += ["",
+                f":{ident}-on-{local} a akg:Evaluation ;",
+                f"    rdfs:label {tq(name + ' story on ' + d['label'])}@en ;",
+                f"    akg:evaluates :{ident}-story ; akg:onCriterion {d['short']} ;",
+                "    # akg:verdict akg:... ; akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
+                '    skos:definition ""@en ;',
+                "    akg:inSection :section ; akg:derived true ."]
+    return "\n".join(out) + "\n"
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1]

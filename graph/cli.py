@@ -449,20 +449,22 @@ def new_group():
 
 @new_group.command("story")
 @click.argument("name")
-@click.option("--output", "-o", metavar="FILE", help="Write the card to FILE (.toml) instead of stdout.")
+@click.option("--output", "-o", metavar="FILE", help="Write the card to FILE (.toml, or .ttl for Turtle) instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def new_story(name, output, force):
     """A commented training-story card (TOML) for a proposal called NAME:
-    fill it in, then run `alignkg check FILE`."""
-    from .card import template
+    fill it in, then run `alignkg check FILE`. With --output FILE.ttl, the
+    same template in Turtle."""
+    from .card import template, template_turtle
     from .output import write_atomic
 
     if not name.strip():
         raise AlignKGError("empty name; give the proposal a name, e.g. alignkg new story \"My proposal\"")
-    if output and not output.lower().endswith(".toml"):
-        raise AlignKGError(f"{output}: a card is TOML; name the file .toml")
+    turtle = bool(output) and output.lower().endswith(".ttl")
+    if output and not (turtle or output.lower().endswith(".toml")):
+        raise AlignKGError(f"{output}: name the file .toml (a card) or .ttl (Turtle)")
     st = store(())
-    text = template(name, st.nx, st.rdf)
+    text = (template_turtle if turtle else template)(name, st.nx, st.rdf)
     if output:
         click.echo(_shown(write_atomic(output, text, force=force)))
     else:

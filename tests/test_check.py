@@ -188,7 +188,8 @@ def test_new_story_refuses_to_overwrite_and_non_toml(run, tmp_path):
     out.write_text("keep me", encoding="utf-8")
     assert_clean_error(run("new", "story", "X", "--output", out), "already exists")
     assert out.read_text(encoding="utf-8") == "keep me"
-    assert_clean_error(run("new", "story", "X", "--output", tmp_path / "mine.ttl"), "name the file .toml")
+    assert_clean_error(run("new", "story", "X", "--output", tmp_path / "mine.txt"), "name the file .toml")
+    assert not (tmp_path / "mine.txt").exists()
     assert_clean_error(run("new", "story", "  "), "empty name")
 
 
@@ -249,3 +250,32 @@ def test_validation_names_the_field_and_what_to_write(run, tmp_path):
     (gap,) = r.json["results"]
     assert gap["part"] == "validation"
     assert gap["message"].startswith("Gradient-guarded imitation (test): akg:rationale: A relation needs an akg:rationale")
+
+
+def test_new_story_turtle_template_parses_and_filled_in_passes(run, tmp_path):
+    out = tmp_path / "mine.ttl"
+    r = run("new", "story", 'My "Turtle" proposal', "--output", out)
+    assert r.code == 0, r
+    empty = run("check", out, "--format", "json")
+    assert empty.code == 1, empty
+    assert "Training goal specification" in {g["item"] for g in empty.json["results"]}
+    text = out.read_text(encoding="utf-8")
+    assert "#   akg:goal-simulators — Models that do nothing but simulate some other process." in text
+    # fill it in: texts, one technique, the classes, and each evaluation's verdict and hinges
+    text = text.replace('skos:definition ""@en', 'skos:definition "Filled in for the test."@en')
+    text = text.replace('dcterms:title ""@en', 'dcterms:title "test"@en').replace('rdfs:label ""@en', 'rdfs:label "test"@en')
+    text = text.replace('akg:heading ""^^xsd:string', 'akg:heading "test"^^xsd:string')
+    text = text.replace("        # [ akg:relation akg:usesTechnique", "        [ akg:relation akg:usesTechnique")
+    text = text.replace('        #   akg:inSection :section ; akg:derived true ; akg:rationale "why"@en ] ,',
+                        '          akg:inSection :section ; akg:derived true ; akg:rationale "why"@en ] ,', 1)
+    block = text[text.index("    # akg:qualifiedRelation"):text.index("    # Goal classes:")]
+    filled = "\n".join(line.replace("    # ", "    ", 1) for line in block.splitlines()) + "\n"
+    filled = filled.replace("akg:goal-...", "akg:goal-simulators").replace("akg:rationale-...", "akg:rationale-recursive-oversight")
+    text = text.replace(block, filled)
+    text = text.replace("    # akg:verdict akg:... ; akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
+                        "    akg:verdict akg:Open ; akg:hingesOn akg:consistent-gradient-against-deception , "
+                        "akg:trained-model-aids-oversight , akg:rat-increases-transparency ;")
+    out.write_text(text, encoding="utf-8")
+    done = run("check", out, "--format", "json")
+    assert done.code == 0, done.json["results"]
+    assert done.json["reviews"][0]["goal_class"][0]["label"] == "simulators"
