@@ -260,14 +260,13 @@ def verdicts(rdf) -> dict:
     Labels, alternative labels and local names all name a level; the scale is
     read from the data, so levels added to the schema are picked up as they are.
     """
-    from rdflib import RDF, RDFS
+    from rdflib import RDFS
     from rdflib.namespace import SKOS
 
-    from .namespace import AKG
     from .resolve import normalise
 
     out = {}
-    for v in set(rdf.subjects(RDF.type, AKG.Verdict)):
+    for v in _verdict_nodes(rdf):
         local = str(v).rsplit("#", 1)[-1]
         names = [local, re.sub(r"(?<!^)(?=[A-Z])", " ", local)]
         names += [str(x) for x in rdf.objects(v, RDFS.label)] + [str(x) for x in rdf.objects(v, SKOS.altLabel)]
@@ -276,17 +275,35 @@ def verdicts(rdf) -> dict:
     return out
 
 
-def verdict_levels(rdf) -> list:
-    """The verdict levels as ``(label, definition)``, in the order the schema gives them (``akg:number``), else by label."""
+def _verdict_nodes(rdf) -> set:
+    """Every verdict level: instances of ``akg:Verdict`` or a subclass, and the other members of their SKOS schemes."""
     from rdflib import RDF, RDFS
     from rdflib.namespace import SKOS
 
     from .namespace import AKG
 
+    classes = set(rdf.transitive_subjects(RDFS.subClassOf, AKG.Verdict))
+    nodes = {v for c in classes for v in rdf.subjects(RDF.type, c)}
+    schemes = {s for v in nodes for s in rdf.objects(v, SKOS.inScheme)}
+    return nodes | {v for s in schemes for v in rdf.subjects(SKOS.inScheme, s)}
+
+
+def verdict_levels(rdf) -> list:
+    """The verdict levels as ``(label, definition)``, in the order the schema gives them
+    (``akg:number`` or ``sh:order``), else by label."""
+    from rdflib import RDFS
+    from rdflib.namespace import SH, SKOS
+
+    from .namespace import AKG
+
     rows = []
-    for v in set(rdf.subjects(RDF.type, AKG.Verdict)):
+    for v in _verdict_nodes(rdf):
         number = rdf.value(v, AKG.number)
-        rows.append((number.toPython() if number is not None else 99, str(rdf.value(v, RDFS.label) or v),
+        if number is None:
+            number = rdf.value(v, SH.order)
+        rank = number.toPython() if number is not None else 99
+        rank = rank if isinstance(rank, (int, float)) and not isinstance(rank, bool) else 99
+        rows.append((rank, str(rdf.value(v, RDFS.label) or v),
                      str(rdf.value(v, SKOS.definition) or "")))
     return [(label, definition) for _, label, definition in sorted(rows, key=lambda r: (r[0], r[1].casefold()))]
 
