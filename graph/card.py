@@ -82,6 +82,8 @@ FIELDS = {
     "evaluation": {
         "criterion": ("text", "akg:onCriterion", "one of the training-story criteria"),
         "verdict": ("text", "akg:verdict", "one of the verdict levels of the graph"),
+        "verdict_rationale": ("text", "akg:verdictRationale",
+                              "one sentence on the wording that earns the verdict rather than the next level"),
         "summary": ("text", "skos:definition", "why the story meets the criterion or not"),
         "hinges_on": ("names", "akg:hingesOn", "the assumptions the verdict turns on"),
         "failure_modes": ("names", "akg:namesFailureMode", "the failure modes it warns about"),
@@ -265,8 +267,11 @@ def verdicts(rdf) -> dict:
 
     from .resolve import normalise
 
+    from rdflib.namespace import OWL
+
     out = {}
-    for v in _verdict_nodes(rdf):
+    # current levels first, so a deprecated level never takes a name (an altLabel) from its replacement
+    for v in sorted(_verdict_nodes(rdf), key=lambda v: (rdf.value(v, OWL.deprecated) is not None, str(v))):
         local = str(v).rsplit("#", 1)[-1]
         names = [local, re.sub(r"(?<!^)(?=[A-Z])", " ", local)]
         names += [str(x) for x in rdf.objects(v, RDFS.label)] + [str(x) for x in rdf.objects(v, SKOS.altLabel)]
@@ -290,19 +295,24 @@ def _verdict_nodes(rdf) -> set:
 
 def verdict_levels(rdf) -> list:
     """The verdict levels as ``(label, definition)``, in the order the schema gives them
-    (``akg:number`` or ``sh:order``), else by label."""
+    (``akg:number``, ``sh:order`` or ``skos:notation``), else by label; deprecated levels are left out."""
     from rdflib import RDFS
     from rdflib.namespace import SH, SKOS
 
     from .namespace import AKG
 
+    from rdflib.namespace import OWL
+
     rows = []
     for v in _verdict_nodes(rdf):
-        number = rdf.value(v, AKG.number)
-        if number is None:
-            number = rdf.value(v, SH.order)
-        rank = number.toPython() if number is not None else 99
-        rank = rank if isinstance(rank, (int, float)) and not isinstance(rank, bool) else 99
+        if rdf.value(v, OWL.deprecated) is not None and str(rdf.value(v, OWL.deprecated)).lower() == "true":
+            continue
+        number = next((x for x in (rdf.value(v, AKG.number), rdf.value(v, SH.order), rdf.value(v, SKOS.notation))
+                       if x is not None), None)
+        try:
+            rank = float(str(number)) if number is not None else 99
+        except ValueError:
+            rank = 99
         rows.append((rank, str(rdf.value(v, RDFS.label) or v),
                      str(rdf.value(v, SKOS.definition) or "")))
     return [(label, definition) for _, label, definition in sorted(rows, key=lambda r: (r[0], r[1].casefold()))]
@@ -497,9 +507,11 @@ def to_graph(path, text: str, namespace_manager=None, shipped=None):
         if verdict:  # an empty verdict is a gap, reported by check
             level = levels.get(normalise(verdict))
             if level is None:
-                known = sorted({str(rdf.value(v, RDFS.label) or v) for v in levels.values()})
+                known = [label for label, _ in verdict_levels(rdf)]
                 ctx.fail("evaluation", index, "verdict", f"unknown verdict {verdict!r}{_closest(verdict, known)}")
             g.add((ev, AKG.verdict, level))
+        if _text(entry.get("verdict_rationale")):
+            g.add((ev, AKG.verdictRationale, lit(_text(entry.get("verdict_rationale")))))
         for word in _names(entry.get("hinges_on")):
             g.add((ev, AKG.hingesOn, find(["assumption"], word, "evaluation", index, "hinges_on")))
         for word in _names(entry.get("failure_modes")):
@@ -729,6 +741,7 @@ def template(name: str, G, rdf) -> str:
             f"criterion = {_q(d['label'])}",
             f"# {_one_line(d.get('definition'), 120)}",
             'verdict = ""',
+            'verdict_rationale = ""   # one sentence: what earns this level rather than the next',
             'summary = ""      # why the story meets the criterion, or not',
             "hinges_on = []    # the assumptions the verdict turns on",
             "failure_modes = []",
@@ -830,7 +843,8 @@ def template_turtle(name: str, G, rdf) -> str:
                 f":{ident}-on-{local} a akg:Evaluation ;",
                 f"    rdfs:label {tq(name + ' story on ' + d['label'])}@en ;",
                 f"    akg:evaluates :{ident}-story ; akg:onCriterion {d['short']} ;",
-                "    # akg:verdict akg:... ; akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
+                "    # akg:verdict akg:... ; akg:verdictRationale \"...\"@en ;",
+                "    # akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
                 '    skos:definition ""@en ;',
                 "    akg:inSection :section ; akg:derived true ."]
     return "\n".join(out) + "\n"

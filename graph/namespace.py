@@ -65,6 +65,7 @@ class AKG(DefinedNamespace):
     verdict: object
     hingesOn: object
     namesFailureMode: object
+    verdictRationale: object
     # descriptive
     number: object
     analysedInSource: object

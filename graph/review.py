@@ -299,7 +299,11 @@ def sensitivity(G, proposal, own=frozenset()) -> list:
         for r in found:
             if r["node"] in mine:
                 lost += [c for c in r["criteria"] if c not in lost]
-                weakened += [c for c in r.get("weakened", []) if c not in weakened]
+                # what_if's "weakened" (criteria some route of which fails) holds dicts with a "criterion"
+                for w in r.get("weakened", []):
+                    c = w["criterion"] if isinstance(w, dict) else w
+                    if c not in weakened:
+                        weakened.append(c)
         others = [r["node"] for r in found if G.nodes[r["node"]].get("kind") == "proposal" and r["node"] not in own]
         rows.append({**_ent(G, a), "loses": [G.nodes[c]["label"] for c in lost],
                      "weakened": [G.nodes[c]["label"] for c in weakened if c not in lost],

@@ -39,7 +39,7 @@ def test_complete_card_passes_with_inherited_risks_and_nearest_proposals(run):
     review = doc["reviews"][0]
     assert review["proposal"]["label"] == "Gradient-guarded imitation (test)"
     assert [c["label"] for c in review["criteria"]] == CRITERIA
-    assert [c["verdict"] for c in review["criteria"]] == ["open", "unlikely", "open", "open"]
+    assert [c["verdict"] for c in review["criteria"]] == ["open", "not aimed at", "open", "open"]
     # the issue's example: relaxed adversarial training brings in the consistent-gradient hinge, with its sources
     risks = {r["label"]: r for r in review["inherited_risks"]}
     gradient = risks["the overseer gives a consistent gradient away from deception"]
@@ -102,7 +102,7 @@ def test_missing_criterion_and_verdict_are_gaps(run, tmp_path):
     text = (CARDS / "complete.toml").read_text(encoding="utf-8")
     cut = text.index('[[evaluation]]\ncriterion = "training rationale competitiveness"')
     card = tmp_path / "card.toml"
-    card.write_text(text[:cut].replace('verdict = "unlikely"', 'verdict = ""'), encoding="utf-8")
+    card.write_text(text[:cut].replace('verdict = "not aimed at"', 'verdict = ""'), encoding="utf-8")
     r = run("check", card, "--format", "json")
     assert r.code == 1, r
     messages = [g["message"] for g in r.json["results"]]
@@ -130,8 +130,8 @@ def test_malformed_card_exits_2_with_the_line(run, tmp_path):
 def test_unknown_key_and_verdict_name_the_closest(run, tmp_path):
     card = _variant(tmp_path, CARDS / "complete.toml", "goal_class =", "goal_clas =")
     assert_clean_error(run("check", card), "story.goal_clas: unknown key", "did you mean: goal_class")
-    card = _variant(tmp_path, CARDS / "complete.toml", 'verdict = "unlikely"', 'verdict = "unlikley"')
-    assert_clean_error(run("check", card), "unknown verdict 'unlikley'", "did you mean: unlikely")
+    card = _variant(tmp_path, CARDS / "complete.toml", 'verdict = "not aimed at"', 'verdict = "not aimd at"')
+    assert_clean_error(run("check", card), "unknown verdict 'not aimd at'", "did you mean: not aimed at")
 
 
 def test_card_and_turtle_twin_give_the_same_review(run):
@@ -173,6 +173,7 @@ def test_new_story_template_parses_and_filled_in_passes(run, tmp_path):
         end = len(text) if end < 0 else end
         part = text[start:end]
         part = part.replace('verdict = ""', f'verdict = "{ev["verdict"]}"', 1)
+        part = part.replace('verdict_rationale = ""', f'verdict_rationale = "{ev["verdict_rationale"]}"', 1)
         part = part.replace('summary = ""', f'summary = "{ev["summary"]}"', 1)
         part = part.replace("hinges_on = []", "hinges_on = [" + ", ".join(f'"{h}"' for h in ev["hinges_on"]) + "]", 1)
         text = text[:start] + part + text[end:]
@@ -272,8 +273,10 @@ def test_new_story_turtle_template_parses_and_filled_in_passes(run, tmp_path):
     filled = "\n".join(line.replace("    # ", "    ", 1) for line in block.splitlines()) + "\n"
     filled = filled.replace("akg:goal-...", "akg:goal-simulators").replace("akg:rationale-...", "akg:rationale-recursive-oversight")
     text = text.replace(block, filled)
-    text = text.replace("    # akg:verdict akg:... ; akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
-                        "    akg:verdict akg:Open ; akg:hingesOn akg:consistent-gradient-against-deception , "
+    text = text.replace('    # akg:verdict akg:... ; akg:verdictRationale "..."@en ;',
+                        '    akg:verdict akg:Open ; akg:verdictRationale "The test leaves it open."@en ;')
+    text = text.replace("    # akg:hingesOn akg:... ; akg:namesFailureMode akg:... ;",
+                        "    akg:hingesOn akg:consistent-gradient-against-deception , "
                         "akg:trained-model-aids-oversight , akg:rat-increases-transparency ;")
     out.write_text(text, encoding="utf-8")
     done = run("check", out, "--format", "json")
