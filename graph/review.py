@@ -201,7 +201,8 @@ def inherited_risks(G, proposal, own=frozenset()) -> dict:
         if via not in r["via"]:
             r["via"].append(via)
 
-    others = [n for n, d in G.nodes(data=True) if d.get("kind") == "proposal" and n not in own]
+    others = sorted((n for n, d in G.nodes(data=True) if d.get("kind") == "proposal" and n not in own),
+                    key=lambda n: (G.nodes[n].get("number", 99), G.nodes[n]["label"].casefold(), n))
     # a hinge is inherited only if every technique it makes a claim about is one the story relies on
     # (or a broader one): "debaters use transparency tools effectively" is not a risk of a story without debate
     relied = set().union(*(_up(G, r["node"]) for r in algorithms.dependencies(G, proposal)), set())
