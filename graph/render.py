@@ -42,16 +42,16 @@ def _slug(text: str) -> str:
 
 #: Highlight groups on compare and what-if maps: border colour and legend text.
 GROUPS = {
+    # set by graph.review.mark on a --focus map of a user's story (alignkg render --focus NAME --data CARD)
+    "inherited-open": ("#d62728", "inherited risk the story does not address"),
+    "inherited": ("#2ca02c", "inherited risk the story addresses"),
+    "nearest": ("#1f77b4", "nearest shipped proposal"),
     "focus": ("#000000", "the node in focus"),
     "shared": ("#e6a700", "shared by both"),
     "a": ("#1f4fb4", "only the first"),
     "b": ("#138a36", "only the second"),
     "failing": ("#000000", "assumed to fail"),
     "lost": ("#e6007e", "loses support"),
-    # set by graph.review.mark on a --focus map of a user's story (alignkg render --focus NAME --data CARD)
-    "inherited-open": ("#d62728", "inherited risk the story does not address"),
-    "inherited": ("#2ca02c", "inherited risk the story addresses"),
-    "nearest": ("#1f77b4", "nearest shipped proposal"),
 }
 
 
