@@ -287,14 +287,11 @@ def compare(names, by, fmt, data):
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
 def render(focus, compare, what_if, output, force, data):
     """Write an interactive, self-contained HTML map and print its path."""
+    if focus and data:  # perhaps a user's story: marks its inherited risks and nearest proposals (graph/review.py)
+        return _render_review(focus, compare, what_if, output, force, data)
     from .render import write_map
 
-    G = store(data).nx
-    if focus and data:  # a user's story: mark the risks it inherits and its nearest proposals (graph/review.py)
-        from .review import mark_focus
-
-        mark_focus(G, focus)
-    path = write_map(G, focus=focus, output=output, force=force,
+    path = write_map(store(data).nx, focus=focus, output=output, force=force,
                      compare=compare or None, what_if=list(what_if) or None)
     click.echo(_shown(path))
 
@@ -506,6 +503,18 @@ def check(ctx, file, fmt):
                     if fmt == "json" else None), fmt)
     if not complete:
         ctx.exit(1)
+
+
+def _render_review(focus, compare, what_if, output, force, data):
+    """``render --focus NAME --data FILE``: the map of NAME with the review's marks (inherited risks, nearest proposals)."""
+    from .render import write_map
+    from .review import mark_focus
+
+    G = store(data).nx
+    mark_focus(G, focus)
+    path = write_map(G, focus=focus, output=output, force=force, compare=compare or None,
+                     what_if=list(what_if) or None)
+    click.echo(_shown(path))
 
 
 def main():

@@ -65,7 +65,6 @@ class AKG(DefinedNamespace):
     verdict: object
     hingesOn: object
     namesFailureMode: object
-    verdictRationale: object
     # descriptive
     number: object
     analysedInSource: object
@@ -84,6 +83,8 @@ class AKG(DefinedNamespace):
     givesFeedbackDuringTraining: object
     isAgent: object
     assesses: object
+    # graded verdicts (the verdicts branch declares it beside the evaluations; keep one when both are merged)
+    verdictRationale: object
 
 
 ONTOLOGY_IRI = "https://w3id.org/alignkg"
