@@ -185,7 +185,7 @@ def inherited_risks(G, proposal, own=frozenset()) -> dict:
     -------
     dict
         ``{"risks": [...], "gaps": [...]}``; each risk has ``iri``, ``label``,
-        ``kind`` (assumption or failure-mode), ``technique`` (labels),
+        ``kind`` (assumption or failure-mode), ``techniques`` (labels),
         ``via`` (the proposals, criteria and source sections that attach it)
         and ``addressed``.
     """
