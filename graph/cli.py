@@ -62,7 +62,7 @@ def _fail(message: str, code: int) -> int:
 def read_options(func):
     """The options every read command shares: --format and --data."""
     func = click.option("--data", "data", multiple=True, metavar="FILE",
-                        help="Add your own RDF file (.ttl .nt .rdf .jsonld); repeatable.")(func)
+                        help="Add your own RDF file (.ttl .nt .rdf .jsonld) or story card (.toml); repeatable.")(func)
     func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(func)
     return func
@@ -334,6 +334,8 @@ def compare(names, by, fmt, data):
 @click.option("--all", "full", is_flag=True, help="Open on the whole graph instead of the overview.")
 def render(focus, compare, what_if, output, force, data, full):
     """Write an interactive, self-contained HTML map and print its path."""
+    if focus and data:  # perhaps a user's story: marks its inherited risks and nearest proposals (graph/review.py)
+        return _render_review(focus, compare, what_if, output, force, data)
     from .render import write_map
 
     path = write_map(store(data).nx, focus=focus, output=output, force=force,
@@ -483,6 +485,87 @@ def validate(ctx, files, fmt):
         click.echo("conforms" if conforms else f"does not conform: {len(result.rows)} problem(s)", err=True)
     if not conforms:
         ctx.exit(1)
+
+
+# -- new story / check: write your own training story and have it reviewed (graph/card.py, graph/review.py)
+
+
+@cli.group("new")
+def new_group():
+    """Templates for your own entries."""
+
+
+@new_group.command("story")
+@click.argument("name")
+@click.option("--output", "-o", metavar="FILE", help="Write the card to FILE (.toml, or .ttl for Turtle) instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def new_story(name, output, force):
+    """A commented training-story card (TOML) for a proposal called NAME:
+    fill it in, then run `alignkg check FILE`. With --output FILE.ttl, the
+    same template in Turtle."""
+    from .card import template, template_turtle
+    from .output import write_atomic
+
+    if not name.strip():
+        raise AlignKGError("empty name; give the proposal a name, e.g. alignkg new story \"My proposal\"")
+    turtle = bool(output) and output.lower().endswith(".ttl")
+    if output and not (turtle or output.lower().endswith(".toml")):
+        raise AlignKGError(f"{output}: name the file .toml (a card) or .ttl (Turtle)")
+    st = store(())
+    text = (template_turtle if turtle else template)(name, st.nx, st.rdf)
+    if output:
+        click.echo(_shown(write_atomic(output, text, force=force)))
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def check(ctx, file, fmt):
+    """Validate a training story (a .toml card or RDF in alignkg's model) and
+    review it against the framework and the graph: components, criteria,
+    inherited risks, nearest proposals, sensitivity. Exit 0 when complete,
+    1 when the review finds gaps, 2 for bad input."""
+    from . import review
+    from .card import shacl_problems
+    from .errors import DataError
+    from .load import load
+    from .output import Result
+
+    own_graph = load([file])  # the file alone: syntax and unknown names fail here, with file and line
+    st = store([file])
+    G = st.nx
+    own = {str(s) for s in own_graph.subjects() if str(s) in G}
+    proposals = sorted(n for n in own if G.nodes[n]["kind"] == "proposal")
+    if not proposals:
+        raise DataError(f"{file}: defines no proposal (a [proposal] table, or a node of type akg:Proposal)")
+    problems = shacl_problems(st.rdf, own_graph, card=file.lower().endswith(".toml"))
+    reviews = [review.review(G, p, own, problems) for p in proposals]
+    gaps = [{"iri": r["proposal"]["iri"], "label": g["item"], "kind": "gap", **g} for r in reviews for g in r["gaps"]]
+    complete = not gaps
+    if fmt == "markdown":
+        click.echo("\n".join(review.markdown(r) for r in reviews), nl=False)
+    else:
+        lines = [line for r in reviews for line in review.text_lines(r)]
+        emit(Result(gaps, [] if fmt == "table" else ["part", "item", "message"], header=lines if fmt == "table" else [],
+                    json_override={"file": file, "complete": complete, "reviews": reviews, "results": gaps}
+                    if fmt == "json" else None), fmt)
+    if not complete:
+        ctx.exit(1)
+
+
+def _render_review(focus, compare, what_if, output, force, data):
+    """``render --focus NAME --data FILE``: the map of NAME with the review's marks (inherited risks, nearest proposals)."""
+    from .render import write_map
+    from .review import mark_focus
+
+    G = store(data).nx
+    mark_focus(G, focus)
+    path = write_map(G, focus=focus, output=output, force=force, compare=compare or None,
+                     what_if=list(what_if) or None)
+    click.echo(_shown(path))
 
 
 def main():

@@ -36,6 +36,7 @@ FORMATS = {
     ".xml": "xml",
     ".jsonld": "json-ld",
     ".json": "json-ld",
+    ".toml": "card",  # a training-story card (graph/card.py), not an RDF syntax
 }
 
 #: The longest literal accepted, in characters (a whole definition is a few hundred).
@@ -253,6 +254,12 @@ def parse_apart(graph, path, text: str, fmt: str):
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     if not text.strip():
         raise DataError(f"{path}: file is empty")
+    if fmt == "card":  # TOML training-story card: graph/card.py maps it onto the RDF model
+        from .card import to_graph
+
+        part = to_graph(path, text, namespace_manager=graph.namespace_manager)
+        _check_terms(path, text, part)
+        return part
     if fmt == "xml":
         _check_xml(path, text)
     if fmt == "json-ld":

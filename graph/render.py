@@ -78,6 +78,10 @@ def _slug(text: str) -> str:
 
 #: Highlight groups on compare and what-if maps: border colour and legend text.
 GROUPS = {
+    # set by graph.review.mark on a --focus map of a user's story (alignkg render --focus NAME --data CARD)
+    "inherited-open": ("#d62728", "inherited risk the story does not address"),
+    "inherited": ("#2ca02c", "inherited risk the story addresses"),
+    "nearest": ("#1f77b4", "nearest shipped proposal"),
     "focus": ("#000000", "the node in focus"),
     "a": ("#1f4fb4", "only the first"),
     "shared": ("#e6a700", "shared by both"),
@@ -224,6 +228,11 @@ def map_data(G, focus=None, compare=None, what_if=None) -> dict:
         around |= {r["node"] for r in algorithms.depends_on(G, focus, kinds=None)}
         keep = (around & keep) | {focus}
         group[focus] = "focus"
+        for n, d in G.nodes(data=True):  # marks a review left (graph.review.mark): shown even when not around focus
+            if d.get("review_mark") and n != focus:
+                keep.add(n)
+                group[n] = d["review_mark"]
+                notes[n] = d.get("review_note", "")
     elif compare is not None:
         a, b = compare
         deps = [{r["node"]: r["path"] for r in algorithms.dependencies(G, x)} for x in (a, b)]
