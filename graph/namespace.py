@@ -95,8 +95,6 @@ class AKG(DefinedNamespace):
     givesFeedbackDuringTraining: object
     isAgent: object
     assesses: object
-    # graded verdicts (the verdicts branch declares it beside the evaluations; keep one when both are merged)
-    verdictRationale: object
 
 
 ONTOLOGY_IRI = "https://w3id.org/alignkg"

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .load import decode, format_of, ontology_files, read_bytes
 
-_BUILD_CODE = ("load.py", "entail.py", "project.py", "namespace.py")
+_BUILD_CODE = ("load.py", "card.py", "entail.py", "project.py", "namespace.py")
 
 
 def cache_dir() -> Path | None:
