@@ -602,9 +602,10 @@ class Answer:
     to_records = records
 
     def _rows(self) -> list:
-        """The result's rows; for a document (a story) the ``results`` list of its JSON."""
+        """The rows of ``--format json``: its ``results`` list where the JSON is a document of
+        its own (a story, a what-if with its routes), else the result's rows."""
         doc = self.result.json_override
-        if not self.result.rows and isinstance(doc, dict) and isinstance(doc.get("results"), list):
+        if isinstance(doc, dict) and isinstance(doc.get("results"), list):
             return doc["results"]
         return self.result.rows
 
