@@ -1,6 +1,6 @@
 """Add the triples the data implies, materialised in the store every query sees.
 
-Shortcut rules, documented in ontology/schema.ttl (:func:`entail`):
+Shortcut rules, documented in ontology/schema.ttl:
 
 1. a qualification ``S akg:qualifiedRelation [akg:relation P; akg:target T]``
    implies ``S P T`` (as PROV-O's qualified influences imply the plain one);
@@ -9,8 +9,7 @@ Shortcut rules, documented in ontology/schema.ttl (:func:`entail`):
 3. an evaluation of proposal P that ``akg:namesFailureMode`` F implies
    ``P akg:vulnerableTo F``.
 
-RDFS rules (:func:`entail_rdfs`), applied once, in this order, after the
-shortcuts:
+RDFS rules, on the asserted data and the shortcuts:
 
 - rdfs5 and rdfs11: ``rdfs:subPropertyOf`` and ``rdfs:subClassOf`` are transitive;
 - rdfs7: ``S P O`` and ``P rdfs:subPropertyOf Q`` give ``S Q O`` (so every
@@ -22,11 +21,14 @@ shortcuts:
 whatever a mistyped statement touches (a proposal used as a technique would
 silently become a technique) and hide the mistakes that SHACL validation
 reports. The reflexive and axiomatic triples of RDFS (``C rdfs:subClassOf C``,
-``P a rdf:Property``) are not added either: they answer no question.
+``P a rdf:Property``) are not added either: they answer no question. The rules
+run once over the asserted data: a property declared a sub-property of
+``rdf:type`` or ``rdfs:subClassOf`` is not chased further.
 
-Both run as SPARQL updates inside pyoxigraph, on the whole store at once
-(on the shipped graph this is much faster than owlrl's RDFS closure on an
-rdflib graph, which also adds the axiomatic triples; see bench/scale.py).
+Every rule is a SPARQL CONSTRUCT over the asserted data, run inside
+pyoxigraph; their results go into the store in one bulk load. (owlrl's RDFS
+closure does the same on an rdflib graph, plus the axiomatic triples, and is
+much slower: see the store note.)
 """
 
 from __future__ import annotations
@@ -43,47 +45,41 @@ _PREFIXES = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
 }
 
-SHORTCUT_RULES = [
-    "INSERT { ?s ?p ?t } WHERE { ?s akg:qualifiedRelation ?q . ?q akg:relation ?p ; akg:target ?t . FILTER(isIRI(?p)) }",
-    *(f"INSERT {{ ?p <{implied}> ?x }} WHERE {{ ?e a akg:Evaluation ; akg:evaluates ?p ; <{via}> ?x . }}"
+_QUALIFIED = "?s akg:qualifiedRelation ?q . ?q akg:relation ?p ; akg:target ?t . FILTER(isIRI(?p))"
+_SUPER = "?p rdfs:subPropertyOf+ ?sup . FILTER(isIRI(?sup) && ?sup != ?p)"
+
+RULES = [
+    # shortcuts, and their super-properties (rdfs7 on the shortcut)
+    f"CONSTRUCT {{ ?s ?p ?t }} WHERE {{ {_QUALIFIED} }}",
+    f"CONSTRUCT {{ ?s ?sup ?t }} WHERE {{ {_QUALIFIED} {_SUPER} }}",
+    *(f"CONSTRUCT {{ ?x <{implied}> ?y }} WHERE {{ ?e a akg:Evaluation ; akg:evaluates ?x ; <{via}> ?y . }}"
       for via, implied in EVALUATION_RULES.items()),
-]
-
-RDFS_RULES = [
+    *(f"CONSTRUCT {{ ?x ?sup ?y }} WHERE {{ ?e a akg:Evaluation ; akg:evaluates ?x ; <{via}> ?y . "
+      f"BIND(<{implied}> AS ?p) {_SUPER} }}" for via, implied in EVALUATION_RULES.items()),
     # rdfs5, rdfs11: transitivity of the schema relations (no reflexive triples)
-    "INSERT { ?a rdfs:subPropertyOf ?c } WHERE { ?a rdfs:subPropertyOf/rdfs:subPropertyOf+ ?c FILTER(?a != ?c) }",
-    "INSERT { ?a rdfs:subClassOf ?c } WHERE { ?a rdfs:subClassOf/rdfs:subClassOf+ ?c FILTER(?a != ?c) }",
+    "CONSTRUCT { ?a rdfs:subPropertyOf ?c } WHERE { ?a rdfs:subPropertyOf/rdfs:subPropertyOf+ ?c FILTER(?a != ?c) }",
+    "CONSTRUCT { ?a rdfs:subClassOf ?c } WHERE { ?a rdfs:subClassOf/rdfs:subClassOf+ ?c FILTER(?a != ?c) }",
     # rdfs7: a statement with a sub-property states its super-properties too
-    "INSERT { ?s ?q ?o } WHERE { ?p rdfs:subPropertyOf ?q FILTER(?p != ?q && isIRI(?q)) ?s ?p ?o }",
+    f"CONSTRUCT {{ ?s ?sup ?o }} WHERE {{ {_SUPER} ?s ?p ?o }}",
     # rdfs9: an instance of a subclass is an instance of its super-classes
-    "INSERT { ?x a ?d } WHERE { ?c rdfs:subClassOf ?d FILTER(?c != ?d) ?x a ?c }",
+    "CONSTRUCT { ?x a ?d } WHERE { ?c rdfs:subClassOf+ ?d FILTER(?c != ?d) ?x a ?c }",
 ]
 
 
-def _count(store) -> int:
-    return len(store)
+def entailed(store):
+    """Yield the entailed triples of the asserted data in ``store`` as pyoxigraph Quads (default graph).
+
+    Some may be in the store already (a user may state a shortcut too).
+    """
+    from pyoxigraph import Quad
+
+    for rule in RULES:
+        for t in store.query(rule, prefixes=_PREFIXES):
+            yield Quad(t.subject, t.predicate, t.object)
 
 
 def entail(store, count: bool = True) -> int | None:
-    """Add the shortcut triples to the pyoxigraph ``store`` in place; return how many were new.
-
-    Examples
-    --------
-    >>> from pyoxigraph import Store, RdfFormat
-    >>> s = Store()
-    >>> s.load(b'''@prefix akg: <https://w3id.org/alignkg#> .
-    ... akg:p akg:qualifiedRelation [ akg:relation akg:usesTechnique ; akg:target akg:t ] .''', RdfFormat.TURTLE)
-    >>> entail(s)
-    1
-    """
-    before = _count(store) if count else 0
-    for rule in SHORTCUT_RULES:
-        store.update(rule, prefixes=_PREFIXES)
-    return _count(store) - before if count else None
-
-
-def entail_rdfs(store, count: bool = True) -> int | None:
-    """Add the RDFS sub-class and sub-property closure to ``store`` in place; return how many triples were new.
+    """Add the shortcut and RDFS triples to the pyoxigraph ``store`` in place; return how many were new.
 
     Examples
     --------
@@ -93,13 +89,15 @@ def entail_rdfs(store, count: bool = True) -> int | None:
     ... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
     ... akg:usesTechnique rdfs:subPropertyOf akg:dependsOn .
     ... akg:Proposal rdfs:subClassOf akg:Entity .
-    ... akg:p a akg:Proposal ; akg:usesTechnique akg:t .''', RdfFormat.TURTLE)
-    >>> entail_rdfs(s)
-    2
-    >>> bool(s.query("ASK { akg:p a akg:Entity ; akg:dependsOn akg:t }", prefixes=_PREFIXES))
+    ... akg:p a akg:Proposal ;
+    ...     akg:qualifiedRelation [ akg:relation akg:usesTechnique ; akg:target akg:t ] .''', RdfFormat.TURTLE)
+    >>> entail(s)
+    3
+    >>> bool(s.query("ASK { akg:p a akg:Entity ; akg:usesTechnique akg:t ; akg:dependsOn akg:t }",
+    ...              prefixes=_PREFIXES))
     True
     """
-    before = _count(store) if count else 0
-    for rule in RDFS_RULES:
-        store.update(rule, prefixes=_PREFIXES)
-    return _count(store) - before if count else None
+    before = len(store) if count else 0
+    new = list(entailed(store)) if len(store) < 100_000 else entailed(store)
+    store.bulk_extend(new)
+    return len(store) - before if count else None

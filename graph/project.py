@@ -68,7 +68,16 @@ def short(iri) -> str:
 
 def _key(term) -> str:
     """Node key of a pyoxigraph term: the IRI, or ``_:id`` for a blank node."""
-    return term.value if type(term).__name__ == "NamedNode" else f"_:{term.value}"
+    return term.value if type(term) is _NamedNode else f"_:{term.value}"
+
+
+def _named_node_type():
+    from pyoxigraph import NamedNode
+
+    return NamedNode
+
+
+_NamedNode = None
 
 
 def _python(literal):
@@ -85,15 +94,24 @@ def _python(literal):
     return value
 
 
+_short = short
+
+
 class _Values:
     """Subject key -> objects of one predicate, read in one scan."""
 
     def __init__(self, store, predicate: str):
         from pyoxigraph import NamedNode
 
-        self.by_subject = {}
+        by_subject = self.by_subject = {}
         for q in store.quads_for_pattern(None, NamedNode(predicate), None, None):
-            self.by_subject.setdefault(_key(q.subject), []).append(q.object)
+            s = q.subject
+            key = s.value if type(s) is NamedNode else f"_:{s.value}"
+            values = by_subject.get(key)
+            if values is None:
+                by_subject[key] = [q.object]
+            else:
+                values.append(q.object)
 
     def all(self, node):
         return self.by_subject.get(node, ())
@@ -138,9 +156,10 @@ def project(store):
     Parameters
     ----------
     store : pyoxigraph.Store
-        The loaded data, after :func:`graph.entail.entail` (shortcut triples)
-        and before :func:`graph.entail.entail_rdfs` (the projection keeps the
-        asserted relations, not their entailed super-properties).
+        The loaded data as asserted, before :func:`graph.entail.entail`: the
+        projection adds the shortcut edges itself (from the qualifications and
+        evaluations it reads anyway) and keeps the asserted relations, not
+        their entailed super-properties.
 
     Returns
     -------
@@ -166,6 +185,16 @@ def project(store):
     from pyoxigraph import NamedNode
 
     from .namespace import KINDS
+
+    global _NamedNode
+    _NamedNode = NamedNode
+    shorts = {}
+
+    def short(iri):  # noqa: F811 - the module's short(), memoised for this build
+        out = shorts.get(iri)
+        if out is None:
+            out = shorts[iri] = _short(iri)
+        return out
 
     def values(p):
         return _Values(store, p)
@@ -300,35 +329,39 @@ def project(store):
                     entry["rationale"] = entry["rationale"] or _EVALUATION_RATIONALE[implied]
                     entry["derived"] = bool(entry["derived"]) or ev_derived
 
-    labels = {}
-    edges = []
-    for q in store.quads_for_pattern(None, None, None, None):
-        o = q.object
-        if type(o) is not NamedNode:
+    # the shortcut triples (see graph.entail) are the provenance keys: edges even before they are stored
+    shortcuts = {}
+    for s_key, p, o_key in provenance:
+        if p is not None and p not in _NOT_EDGES and s_key in node_kind and o_key in node_kind:
+            shortcuts.setdefault(p, []).append((s_key, o_key))
+    predicates = sorted({row["p"].value for row in store.query(
+        "SELECT DISTINCT ?p WHERE { ?s ?p ?o FILTER(isIRI(?o)) }") if row["p"].value not in _NOT_EDGES}
+        | set(shortcuts))
+    succ, pred = G._succ, G._pred
+    empty = {}
+    for p in predicates:
+        edges = shortcuts.get(p, [])
+        for q in store.quads_for_pattern(None, NamedNode(p), None, None):
+            o, s = q.object, q.subject
+            if type(o) is NamedNode and type(s) is NamedNode:
+                s_key, o_key = s.value, o.value
+                if s_key in node_kind and o_key in node_kind:
+                    edges.append((s_key, o_key))
+        if not edges:
             continue
-        s_key, o_key = _key(q.subject), o.value
-        if s_key not in node_kind or o_key not in node_kind:
-            continue
-        p = q.predicate.value
-        if p in _NOT_EDGES:
-            continue
-        edges.append((s_key, p, o_key))
-    for s_key, p, o_key in sorted(edges):
-        if p not in labels:
-            labels[p] = label.text(p) or short(p).split(":")[-1]
         sp = short(p)
         relation = sp.split(":", 1)[-1] if sp.startswith(("akg:", "skos:", "rdfs:", "dcterms:")) else p
-        info = provenance.get((s_key, p, o_key), {})
-        G.add_edge(
-            s_key, o_key, key=relation,
-            relation=relation,
-            relation_label=labels[p],
-            dependency=p in dependency,
-            hierarchy=p == _BROADER,
-            symmetric=p in symmetric,
-            sections=info.get("sections") or (section_list(s_key) if p == _BROADER else []),
-            rationale=info.get("rationale"),
-            derived=info.get("derived"),
-            criteria=sorted(set(info.get("criteria", []))),
-        )
+        constant = {"relation": relation, "relation_label": label.text(p) or sp.split(":")[-1],
+                    "dependency": p in dependency, "hierarchy": p == _BROADER, "symmetric": p in symmetric}
+        for s_key, o_key in sorted(set(edges)):
+            info = provenance.get((s_key, p, o_key), empty)
+            attrs = dict(constant)
+            attrs["sections"] = info.get("sections") or (section_list(s_key) if p == _BROADER else [])
+            attrs["rationale"] = info.get("rationale")
+            attrs["derived"] = info.get("derived")
+            attrs["criteria"] = sorted(set(info.get("criteria", ())))
+            keydict = succ[s_key].get(o_key)
+            if keydict is None:
+                keydict = succ[s_key][o_key] = pred[o_key][s_key] = {}
+            keydict[relation] = attrs  # as add_edge(key=relation) would, directly (no per-edge call)
     return G

@@ -325,7 +325,7 @@ class Store:
         """Parse every input into a new store under ``entry``, entail, project; write the entry's files."""
         import pyoxigraph
 
-        from .entail import entail, entail_rdfs
+        from .entail import entail
         from .load import TripleBudget, load_all
         from .project import project
 
@@ -336,11 +336,9 @@ class Store:
         load_all(ox, [(self.paths[i], (lambda i=i: self._raw(i)), budget if i >= self._shipped else None)
                       for i in order])
         self._contents.clear()
+        G = project(ox)  # the asserted data (it adds the shortcut edges itself)
         entail(ox, count=False)
-        G = project(ox)
-        entail_rdfs(ox, count=False)
         ox.flush()
-        ox.optimize()
         del ox
         import gc
 
