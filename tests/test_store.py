@@ -318,3 +318,42 @@ def test_bad_data_still_reports_file_and_line_through_the_fast_parser(run, tmp_p
         assert_clean_error(run("list", "--data", f), f"{f}:1501: N-Triples syntax error")
     finally:
         load.RDFLIB_RETRY_BYTES = old
+
+
+# ------------------------------------------------------------ gallery queries that need the entailment
+
+def _rows(run, *args):
+    r = run("query", *args, "--format", "json")
+    assert r.code == 0, r
+    return [{k: v["value"] for k, v in b.items()} for b in r.json["results"]["bindings"]]
+
+
+def test_gallery_criteria_of_both_essays(run):
+    """Overview (intro): four criteria, each of the 11 proposals judged on all; training stories essay: four new criteria."""
+    rows = _rows(run, "criteria-of-both-essays")
+    assert len(rows) == 8
+    first = [r for r in rows if r["class"] == "proposal criterion"]
+    assert {r["criterion"] for r in first} == {"outer alignment", "inner alignment", "training competitiveness",
+                                               "performance competitiveness"}
+    assert all(int(r["evaluations"]) == 11 for r in first)
+    second = {r["criterion"] for r in rows if r["class"] != "proposal criterion"}
+    assert second == {"training goal alignment", "training goal competitiveness", "training rationale alignment",
+                      "training rationale competitiveness"}
+
+
+def test_gallery_dependents_at_any_distance_agrees_with_depends_on(run):
+    """The proposals among the dependents at any distance are exactly what `depends-on` answers, for two targets."""
+    for target in ("myopia", "HCH"):
+        rows = _rows(run, "dependents-at-any-distance", "--param", f"target={target}")
+        proposals = {r["label"] for r in rows if r["kind"] == "proposal"}
+        expected = {x["label"] for x in run("depends-on", target, "--format", "json").json["results"]}
+        assert proposals == expected and proposals, target
+        assert {r["kind"] for r in rows} > {"proposal"}, "techniques, stories or assumptions depend on it too"
+
+
+def test_gallery_entities_by_kind_counts_through_the_subclass_closure(run):
+    """Every entity is counted once under its most specific class: 13 proposals (11 + 2 later ones), 8 criteria."""
+    counts = {r["kind"]: int(r["entities"]) for r in _rows(run, "entities-by-kind")}
+    listed = run("list", "proposals", "--format", "json").json["results"]
+    assert counts["proposal"] == len(listed) == 13
+    assert counts["proposal criterion"] + counts["training story criterion"] == 8
