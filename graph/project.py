@@ -71,13 +71,7 @@ def _key(term) -> str:
     return term.value if type(term) is _NamedNode else f"_:{term.value}"
 
 
-def _named_node_type():
-    from pyoxigraph import NamedNode
-
-    return NamedNode
-
-
-_NamedNode = None
+_NamedNode = None  # pyoxigraph.NamedNode, bound by project() (pyoxigraph is imported lazily)
 
 
 def _python(literal):

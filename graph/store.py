@@ -336,8 +336,11 @@ class Store:
         load_all(ox, [(self.paths[i], (lambda i=i: self._raw(i)), budget if i >= self._shipped else None)
                       for i in order])
         self._contents.clear()
-        G = project(ox)  # the asserted data (it adds the shortcut edges itself)
-        entail(ox, count=False)
+        from .graphio import no_gc
+
+        with no_gc():
+            G = project(ox)  # the asserted data (it adds the shortcut edges itself)
+            entail(ox, count=False)
         ox.flush()
         del ox
         import gc
@@ -348,8 +351,9 @@ class Store:
             return
         from .graphio import write_graph, write_names
 
-        write_graph(G, entry.graph_file)
-        write_names(G, entry.names_file)
+        with no_gc():
+            write_graph(G, entry.graph_file)
+            write_names(G, entry.names_file)
         meta = {
             "format": "alignkg-cache", "version": CACHE_FORMAT, "key": self.key,
             "created": time.time(),
