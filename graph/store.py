@@ -414,8 +414,8 @@ class Store:
         """The directory of the pyoxigraph store (open it with ``pyoxigraph.Store.read_only``)."""
         entry = self._ensure()
         if self._meta is not None:
-            self._check_ox(entry)
-        return entry.ox_dir
+            self._check_ox(entry)  # may rebuild the entry
+        return self._entry.ox_dir
 
     def _check_ox(self, entry: _Entry) -> None:
         recorded = self._meta.get("ox", {})
