@@ -58,16 +58,22 @@ def _search(G, start, *, reverse, direct):
             if state not in parent:
                 parent[state] = ((node, used), (u, v, key))
                 queue.append(state)
-    paths = {}
-    for state in parent:  # insertion order is BFS order: first state per node is shortest
+    # Paths share structure: one step dict per edge, and each state's path is built once from its
+    # parent's (a chain of n links costs n step dicts and n(n+1)/2 references, not n(n+1)/2 dicts).
+    step_of, path_of, paths = {}, {(start, 0): ()}, {}
+    for state in parent:  # insertion order is BFS order: a state's parent comes before it
+        if parent[state] is None:
+            continue
+        prev, edge = parent[state]
+        step = step_of.get(edge)
+        if step is None:
+            step = step_of[edge] = _step(G, *edge)
+        path_of[state] = path_of[prev] + (step,)
         node, used = state
         if node == start or node in paths or used == 0:
             continue
-        steps, cur = [], state
-        while parent[cur] is not None:
-            cur, (u, v, key) = parent[cur]
-            steps.append(_step(G, u, v, key))
-        paths[node] = steps if reverse else steps[::-1]
+        chain = path_of[state]
+        paths[node] = list(chain[::-1]) if reverse else list(chain)
     return paths
 
 

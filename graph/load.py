@@ -43,6 +43,12 @@ FORMATS = {
 MAX_LITERAL = 1_000_000
 #: The longest parser message quoted in an error.
 MAX_WHY = 200
+#: Default cap on one input file, in MiB (``ALIGNKG_MAX_INPUT_MB``).
+DEFAULT_MAX_INPUT_MB = 1024
+#: Default cap on the triples of all user files together (``ALIGNKG_MAX_TRIPLES``).
+DEFAULT_MAX_TRIPLES = 20_000_000
+#: A file that fails the fast parser is re-read with rdflib for its exact message up to this size.
+RDFLIB_RETRY_BYTES = 16 * 1024 * 1024
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _XML_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -55,19 +61,77 @@ def ontology_files(directory: Path = ONTOLOGY_DIR) -> list[Path]:
     return sorted(p for p in directory.rglob("*.ttl") if p != SHAPES_FILE)
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """Read a user-named file, turning every OS problem into a one-line error."""
+def max_input_bytes() -> int:
+    """The largest input file accepted, in bytes: ``$ALIGNKG_MAX_INPUT_MB`` (default 1024) MiB."""
+    return _env_int("ALIGNKG_MAX_INPUT_MB", DEFAULT_MAX_INPUT_MB) * 1024 * 1024
+
+
+def max_triples() -> int:
+    """The most triples the user's files may add, all together: ``$ALIGNKG_MAX_TRIPLES`` (default 20,000,000)."""
+    return _env_int("ALIGNKG_MAX_TRIPLES", DEFAULT_MAX_TRIPLES)
+
+
+def _env_int(name: str, default: int) -> int:
+    import os
+
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+        if number <= 0:
+            raise ValueError
+    except ValueError:
+        raise DataError(f"{name}={value!r} is not a positive whole number") from None
+    return number
+
+
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """Read a user-named file, turning every OS problem into a one-line error.
+
+    The size cap (``limit`` bytes, :func:`max_input_bytes` by default) is
+    checked while reading, so a pipe that never ends is refused after the cap,
+    not after memory runs out.
+    """
+    return _read(path, limit, keep=True)
+
+
+def file_digest(path: str | Path, digest, limit: int | None = None) -> bytes | None:
+    """Feed the bytes of ``path`` to ``digest`` (a hashlib object), streaming, with the checks of
+    :func:`read_bytes`; return the bytes only when the file cannot be read twice (a pipe), else None."""
+    return _read(path, limit, keep=False, digest=digest)
+
+
+def _read(path, limit, keep, digest=None):
     name = str(path)
     if _URL.match(name):
         raise DataError(f"{name}: not a local file; alignkg reads only local files (use --endpoint for remote data)")
     p = Path(path)
+    limit = max_input_bytes() if limit is None else limit
     try:
         mode = p.stat().st_mode
         if stat.S_ISDIR(mode):
             raise DataError(f"{name}: is a directory, not an RDF file")
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):  # /dev/zero would never end
             raise DataError(f"{name}: is a device or socket, not a file")
-        return p.read_bytes()
+        too_big = DataError(f"{name}: larger than the input limit of {limit / (1024 * 1024):,.0f} MiB "
+                            f"(set ALIGNKG_MAX_INPUT_MB to raise it)")
+        with open(p, "rb") as fh:
+            if stat.S_ISREG(mode) and p.stat().st_size > limit:
+                raise too_big
+            chunks, size = [], 0
+            while True:
+                chunk = fh.read(min(1 << 22, limit + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise too_big
+                if digest is not None:
+                    digest.update(chunk)
+                if keep or not stat.S_ISREG(mode):  # a pipe cannot be read twice
+                    chunks.append(chunk)
+        return b"".join(chunks) if keep or not stat.S_ISREG(mode) else None
     except FileNotFoundError:
         raise DataError(f"{name}: no such file") from None
     except PermissionError:
@@ -351,3 +415,227 @@ def load(paths, graph=None):
     for path in paths:
         parse_text(g, path, decode(path, read_bytes(path)), format_of(path))
     return g
+
+
+# ------------------------------------------------------------------ the fast path: pyoxigraph
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+
+
+class _Refused(Exception):
+    """A term the fast parser accepted but the data may not hold (long or ill-typed literal)."""
+
+    def __init__(self, message_tail: str, needles=()):
+        super().__init__(message_tail)
+        self.tail, self.needles = message_tail, needles
+
+
+class TripleBudget:
+    """How many more triples the user's files may add (:func:`max_triples`), counted while reading."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = max_triples() if limit is None else limit
+        self.left = self.limit
+
+    def exceeded(self, path) -> DataError:
+        return DataError(f"{path}: more than {self.limit:,} triples in the input files "
+                         f"(the limit; set ALIGNKG_MAX_TRIPLES to raise it)")
+
+
+def _checked(quads, path, budget: TripleBudget | None):
+    """Pass ``quads`` through, refusing oversized and ill-typed literals and counting against ``budget``."""
+    from pyoxigraph import Literal
+
+    verdicts = {}  # (lexical, datatype) -> ill-typed?; distinct typed values are few
+    left = budget.left if budget is not None else None
+    for quad in quads:
+        if left is not None:
+            left -= 1
+            if left < 0:
+                raise budget.exceeded(path)
+        o = quad.object
+        if type(o) is Literal:
+            value = o.value
+            if len(value) > MAX_LITERAL:
+                raise _Refused(f"literal of {len(value):,} characters is too long (at most {MAX_LITERAL:,})",
+                               (f'"{value[:40]}', f"'{value[:40]}"))
+            datatype = o.datatype.value
+            if datatype not in _PLAIN and datatype.startswith(_XSD):
+                key = (value, datatype)
+                bad = verdicts.get(key)
+                if bad is None:
+                    bad = verdicts[key] = _ill_typed(value, datatype)
+                if bad:
+                    shown = value if len(value) <= 40 else value[:37] + "..."
+                    raise _Refused(f"{shown!r} is not a valid xsd:{datatype[len(_XSD):]}",
+                                   (f'"{value}"^^',))
+        yield quad
+    if budget is not None:
+        budget.left = left
+
+
+def _ill_typed(value: str, datatype: str) -> bool:
+    """rdflib's judgement (the reference path's), so both paths refuse the same literals."""
+    import logging
+
+    from rdflib import Literal, URIRef
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(Literal(value, datatype=URIRef(datatype)).ill_typed)
+
+
+def from_rdflib(term):
+    """The pyoxigraph term for an rdflib term.
+
+    >>> from rdflib import Literal
+    >>> from_rdflib(Literal("x", lang="en")).language
+    'en'
+    """
+    from pyoxigraph import BlankNode, Literal, NamedNode
+    from rdflib import BNode, URIRef
+
+    if isinstance(term, URIRef):
+        return NamedNode(str(term))
+    if isinstance(term, BNode):
+        return BlankNode()  # fresh: a blank node never meets one of another file
+    if term.language:
+        return Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return Literal(str(term), datatype=NamedNode(str(term.datatype)))
+    return Literal(str(term))
+
+
+def load_into(store, path, raw: bytes, *, budget: TripleBudget | None = None) -> None:
+    """Parse the bytes of ``path`` into the pyoxigraph ``store`` with the checks of :func:`parse_apart`.
+
+    See :func:`quads_from`; several files go faster through :func:`load_all` (one bulk load).
+
+    Examples
+    --------
+    >>> from pyoxigraph import Store
+    >>> s = Store()
+    >>> load_into(s, "x.nt", b'<urn:a> <urn:b> "c" .\\n')
+    >>> len(s)
+    1
+    """
+    load_all(store, [(path, raw, budget)])
+
+
+def load_all(store, files) -> None:
+    """Parse ``files`` (``(path, bytes, budget or None)`` each) into ``store`` in one bulk load."""
+    def chained():
+        for path, raw, budget in files:
+            yield from quads_from(path, raw if not callable(raw) else raw(), budget=budget)
+
+    store.bulk_extend(chained())
+
+
+def quads_from(path, raw: bytes, *, budget: TripleBudget | None = None):
+    """The quads of the file ``path`` (its bytes ``raw``), checked like :func:`parse_apart`.
+
+    Turtle and N-Triples go through pyoxigraph's parser (fast, streaming);
+    other formats, and any file that fails, go through rdflib's path, which
+    gives the located message (for files up to :data:`RDFLIB_RETRY_BYTES`;
+    larger ones are reported from pyoxigraph's own line and column). A file
+    that fails may have yielded quads already: the caller builds into a store
+    it throws away on error. Blank nodes are renamed apart for each file.
+    """
+    from pyoxigraph import RdfFormat, parse
+
+    fmt = format_of(path)
+    fast = {"turtle": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES}.get(fmt)
+    if fast is not None and raw.strip():
+        _check_utf8(path, raw)  # pyoxigraph skips comments unread; the reference path refuses any bad byte
+        if fmt == "turtle":
+            _check_nesting(path, raw)
+        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        try:
+            quads = parse(body, fast, base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True,
+                          without_named_graphs=True)
+            yield from _checked(quads, path, budget)
+            return
+        except SyntaxError as exc:
+            problem = exc
+        except _Refused as exc:
+            problem = exc
+        _explain(path, raw, fmt, problem)
+    text = decode(path, raw)
+    part = parse_apart(_empty_graph(), path, text, fmt)
+    if budget is not None:
+        budget.left -= len(part)
+        if budget.left < 0:
+            raise budget.exceeded(path)
+    yield from _quads_of(part)
+
+
+#: The deepest nesting of ``[ ]`` and ``( )`` accepted in Turtle (rdflib and the exports recurse on it).
+MAX_NESTING = 256
+_TURTLE_TOKENS = re.compile(rb'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                            rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^>\n]*>|#[^\n]*|[\[\]()]')
+
+
+def _check_nesting(path, raw: bytes) -> None:
+    """Refuse Turtle nested deeper than :data:`MAX_NESTING` (strings, IRIs and comments skipped)."""
+    if raw.count(b"[") + raw.count(b"(") < MAX_NESTING:
+        return
+    depth = 0
+    for m in _TURTLE_TOKENS.finditer(raw):
+        token = m.group()
+        if token in (b"[", b"("):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise DataError(f"{path}: nested too deeply to parse (brackets or lists hundreds of levels deep)")
+        elif token in (b"]", b")"):
+            depth -= 1
+
+
+def _check_utf8(path, raw: bytes) -> None:
+    """Refuse bytes that are not UTF-8 (located by :func:`decode`), in chunks, without keeping the text."""
+    import codecs
+
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for at in range(0, len(raw), 1 << 22):
+            check.decode(raw[at:at + (1 << 22)])
+        check.decode(b"", final=True)
+    except UnicodeDecodeError:
+        decode(path, raw)
+
+
+def _empty_graph():
+    from rdflib import Graph
+
+    return Graph()
+
+
+def _quads_of(graph):
+    from pyoxigraph import Quad
+
+    bnodes = {}
+    for s, p, o in graph:
+        terms = []
+        for term in (s, p, o):
+            if type(term).__name__ == "BNode":
+                terms.append(bnodes.setdefault(term, from_rdflib(term)))
+            else:
+                terms.append(from_rdflib(term))
+        yield Quad(*terms)
+
+
+def _explain(path, raw: bytes, fmt: str, problem) -> None:
+    """Raise the located DataError for a file the fast parser refused."""
+    text = decode(path, raw)  # a byte that is not UTF-8 is reported first, with its line
+    if len(raw) <= RDFLIB_RETRY_BYTES:
+        parse_apart(_empty_graph(), path, text, fmt)  # raises the reference message
+    if isinstance(problem, _Refused):
+        raise DataError(f"{_where(path, _line_of(text, *problem.needles))}: {problem.tail}") from None
+    line = getattr(problem, "lineno", None)
+    why = str(problem.msg if hasattr(problem, "msg") else problem)
+    why = re.sub(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ", "", why)
+    why = why if len(why) <= MAX_WHY else why[:MAX_WHY - 3] + "..."
+    kind = "N-Triples" if fmt == "nt" else "Turtle"
+    raise DataError(f"{_where(path, line)}: {kind} syntax error: {why}" + _looks_like(text, fmt)) from None

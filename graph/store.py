@@ -1,30 +1,52 @@
-"""The loaded knowledge graph behind a cache keyed by the input files' contents.
+"""The loaded knowledge graph: an embedded on-disk store keyed by the inputs' contents.
 
-:class:`Store` offers the two views commands need: :attr:`Store.nx`, the
-networkx projection (enough for every read command), and :attr:`Store.rdf`,
-the rdflib graph (for SPARQL, validation and export). Both are pickled under
-the cache directory with a key made from the bytes of every input file and of
-the code that builds them, so an edit to any of them is picked up at once and
-a warm start never imports rdflib.
+The shipped ontology and the user's ``--data`` files are parsed once into a
+pyoxigraph store on disk (:attr:`Store.ox`, with the entailed triples of
+:mod:`graph.entail`), projected onto networkx (:attr:`Store.nx`, with its name
+index), and kept in a cache entry named by a digest of every input file's
+bytes and of the code that builds it. A warm start opens that entry and
+rebuilds nothing: it reads the projection from JSON and the names from
+SQLite, and opens the store only when a command asks for it. Nothing in the
+cache can run code (no pickle).
+
+Cache entries (``<cache>/<key>/``: ``meta.json``, ``graph.json``,
+``names.sqlite``, ``ox/``) are built in a private temporary directory and
+renamed into place whole; before use the entry must be a directory owned by
+the user that others cannot write, and every file must match the size and
+SHA-256 its ``meta.json`` records (the store's files: their sizes). An entry
+that fails any check is discarded and rebuilt, with one note on stderr. The
+cache directory is created private (0700); if it is owned by someone else or
+writable by others it is not used at all. Least recently used entries are
+evicted once the cache exceeds ``$ALIGNKG_CACHE_MAX_MB`` (default 1024) MiB.
 
 The cache lives in ``$ALIGNKG_CACHE_DIR`` or ``$XDG_CACHE_HOME/alignkg``
-(``~/.cache/alignkg``); ``ALIGNKG_CACHE_DIR=off`` disables it. A cache that
-cannot be written is silently skipped.
+(``~/.cache/alignkg``); ``ALIGNKG_CACHE_DIR=off`` builds into a temporary
+directory removed at exit. A cache that cannot be written is skipped the same way.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import json
 import os
-import pickle
+import shutil
+import stat
+import sys
 import tempfile
+import time
 from functools import cached_property
 from pathlib import Path
 
 from . import __version__
-from .load import decode, format_of, ontology_files, read_bytes
+from .load import file_digest, format_of, ontology_files, read_bytes
 
-_BUILD_CODE = ("load.py", "card.py", "entail.py", "project.py", "namespace.py")
+_BUILD_CODE = ("load.py", "card.py", "entail.py", "project.py", "namespace.py", "store.py", "graphio.py")
+#: Bumped whenever the layout of a cache entry changes.
+CACHE_FORMAT = 2
+#: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
+DEFAULT_CACHE_MAX_MB = 1024
+_META_MAX = 1 << 20
 
 
 def cache_dir() -> Path | None:
@@ -38,96 +60,431 @@ def cache_dir() -> Path | None:
     return Path(base) / "alignkg"
 
 
+def cache_max_bytes() -> int:
+    """The cache's size cap in bytes (``$ALIGNKG_CACHE_MAX_MB`` MiB, default 1024)."""
+    value = os.environ.get("ALIGNKG_CACHE_MAX_MB", "")
+    try:
+        mb = float(value) if value else DEFAULT_CACHE_MAX_MB
+    except ValueError:
+        mb = DEFAULT_CACHE_MAX_MB
+    return int(max(mb, 0) * 1024 * 1024)
+
+
+def note(text: str) -> None:
+    """One line on stderr (never data)."""
+    print(f"alignkg: note: {text}", file=sys.stderr)
+
+
+class CacheEntryError(Exception):
+    """A cache entry that may not be used (damaged, foreign, or unsafe)."""
+
+
+def _private_dir(directory: Path) -> bool:
+    """Create ``directory`` private (0700) if missing; True when it is safe to use.
+
+    Safe: a real directory (not a link) owned by this user that no one else
+    can write. Anything else is not used, with a note.
+    """
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        note(f"cache directory {directory} is not a private directory of this user; not using it")
+        return False
+    return True
+
+
+def _open_regular(path: Path, max_size: int):
+    """Open ``path`` for reading only if it is a regular file of ours, without following links
+    or blocking on a FIFO; return (file object, size)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise CacheEntryError(f"{path.name}: {exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > max_size:
+        os.close(fd)
+        raise CacheEntryError(f"{path.name}: not a regular private file")
+    return open(fd, "rb"), st.st_size  # builtin open on the fd (not os.fdopen, which tests replace)
+
+
+def _read_verified(path: Path, size: int, sha: str) -> bytes:
+    fh, actual = _open_regular(path, size)
+    with fh:
+        data = fh.read(size + 1)
+    if actual != size or len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+        raise CacheEntryError(f"{path.name}: does not match its recorded size and digest")
+    return data
+
+
+def _file_record(path: Path) -> list:
+    data = path.read_bytes()
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def _tree_sizes(root: Path) -> dict:
+    """Relative path -> size of every file under ``root``."""
+    sizes = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            full = Path(folder) / name
+            sizes[str(full.relative_to(root))] = full.stat().st_size
+    return sizes
+
+
+def _dir_size(root: Path) -> int:
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink()
+        else:
+            shutil.rmtree(path)
+    except OSError:
+        pass
+
+
+class _Entry:
+    """One cache entry's files (or a temporary build directory when caching is off)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.meta_file = root / "meta.json"
+        self.graph_file = root / "graph.json"
+        self.names_file = root / "names.sqlite"
+        self.ox_dir = root / "ox"
+
+
 class Store:
     """The shipped ontology plus the user's ``--data`` files.
 
     Parameters
     ----------
     data : sequence of str
-        Extra RDF files named by the user (read and checked at once, so a bad
-        path fails before any work is done).
+        Extra RDF files named by the user (checked and fingerprinted at once,
+        so a bad path fails before any work is done).
     include_shipped : bool
         Load ``ontology/`` too (the default).
+
+    Attributes
+    ----------
+    nx : networkx.MultiDiGraph
+        The projection the algorithms follow (see :mod:`graph.project`).
+    ox : pyoxigraph.Store
+        Everything (shipped, data, entailments) in the default graph, read-only.
+    ox_path : pathlib.Path
+        The store's directory, for ``pyoxigraph.Store.read_only`` in another process.
+    rdf : rdflib.Graph
+        The same triples as ``ox`` as an rdflib graph (built on demand).
     """
 
     def __init__(self, data=(), include_shipped=True):
         shipped = list(ontology_files()) if include_shipped else []
         self.paths = shipped + list(data)
         self._shipped = len(shipped)
-        self._contents = []
-        digest = hashlib.sha256(__version__.encode())
+        self._contents = {}  # index -> bytes, for pipes (which cannot be read twice)
+        self._digests = []  # sha256 of each input, to notice a file that changes before it is parsed
+        digest = hashlib.sha256(f"{__version__}/{CACHE_FORMAT}".encode())
         here = Path(__file__).parent
         for name in _BUILD_CODE:
             digest.update((here / name).read_bytes())
-        for path in self.paths:
-            raw = read_bytes(path)
+        for i, path in enumerate(self.paths):
+            one = hashlib.sha256()
+            raw = file_digest(path, one)
             format_of(path)  # fail early on an unknown extension
-            self._contents.append(raw)
-            digest.update(Path(path).suffix.encode() + b"\0" + hashlib.sha256(raw).digest())
+            if raw is not None:
+                self._contents[i] = raw
+            self._digests.append(one.digest())
+            digest.update(Path(path).suffix.encode() + b"\0" + one.digest())
         self.key = digest.hexdigest()[:32]
+        self._entry = None
+        self._meta = None
+        self._built_graph = None
 
-    # -- cache ---------------------------------------------------------------
+    # -- the cache entry -------------------------------------------------------
 
-    def _cached(self, name, build):
+    def _raw(self, i: int) -> bytes:
+        if i in self._contents:
+            return self._contents[i]
+        raw = read_bytes(self.paths[i])
+        if hashlib.sha256(raw).digest() != self._digests[i]:
+            from .errors import DataError
+
+            raise DataError(f"{self.paths[i]}: the file changed while it was being read; run again")
+        return raw
+
+    def _ensure(self) -> _Entry:
+        """The entry for this key: opened and verified, or built."""
+        if self._entry is not None:
+            return self._entry
         directory = cache_dir()
-        file = directory / f"{self.key}.{name}.pickle" if directory else None
-        if file is not None:
+        if directory is not None and _private_dir(directory):
+            entry = _Entry(directory / self.key)
             try:
-                with open(file, "rb") as fh:
-                    return pickle.load(fh)
-            except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-                pass
-        value = build()
-        if file is not None:
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-")
+                self._meta = self._verify(entry)
+                self._entry = entry
                 try:
-                    with os.fdopen(fd, "wb") as fh:
-                        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                    os.replace(tmp, file)
-                except BaseException:  # a full disk must not leave a half-written pickle behind
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
-            except (OSError, pickle.PickleError):
+                    os.utime(entry.meta_file)  # least recently used: the oldest meta.json goes first
+                except OSError:
+                    pass
+                return entry
+            except FileNotFoundError:
                 pass
-        return value
+            except CacheEntryError as exc:
+                note(f"discarded a damaged cache entry ({exc}); rebuilding")
+                self._discard(entry.root)
+            self._entry = self._build_cached(directory)
+            return self._entry
+        self._entry = self._build_temporary()
+        return self._entry
+
+    def _verify(self, entry: _Entry) -> dict:
+        try:
+            st = os.lstat(entry.root)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise CacheEntryError(str(exc)) from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise CacheEntryError("not a directory")
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            raise CacheEntryError("not owned by this user, or writable by others")
+        fh, _ = _open_regular(entry.meta_file, _META_MAX)
+        with fh:
+            raw = fh.read(_META_MAX)
+        try:
+            meta = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise CacheEntryError("meta.json is not JSON") from None
+        if not (isinstance(meta, dict) and meta.get("format") == "alignkg-cache"
+                and meta.get("version") == CACHE_FORMAT and meta.get("key") == self.key
+                and isinstance(meta.get("files"), dict) and isinstance(meta.get("ox"), dict)):
+            raise CacheEntryError("meta.json is foreign or from another version")
+        for name in ("graph.json", "names.sqlite"):
+            record = meta["files"].get(name)
+            if not (isinstance(record, list) and len(record) == 2 and isinstance(record[0], int)
+                    and isinstance(record[1], str)):
+                raise CacheEntryError(f"meta.json has no record of {name}")
+        return meta
+
+    def _discard(self, root: Path) -> None:
+        try:
+            st = os.lstat(root)
+        except OSError:
+            return
+        if st.st_uid == os.geteuid():
+            _remove(root)
+
+    def _build_cached(self, directory: Path) -> _Entry:
+        try:
+            build_root = Path(tempfile.mkdtemp(prefix=f".build-{self.key}-", dir=directory))
+        except OSError:
+            return self._build_temporary()
+        try:
+            entry = _Entry(build_root)
+            self._build(entry, persist=True)
+        except BaseException:
+            shutil.rmtree(build_root, ignore_errors=True)
+            raise
+        final = directory / self.key
+        try:
+            os.chmod(build_root, 0o700)
+            os.rename(build_root, final)  # whole, at once; if another process won the race, theirs is used
+        except OSError:
+            shutil.rmtree(build_root, ignore_errors=True)
+            try:
+                self._meta = self._verify(_Entry(final))
+            except (OSError, CacheEntryError):
+                return self._build_temporary()
+        self._evict(directory, keep=final)
+        return _Entry(final)
+
+    def _build_temporary(self) -> _Entry:
+        root = Path(tempfile.mkdtemp(prefix="alignkg-store-"))
+        atexit.register(shutil.rmtree, root, True)
+        entry = _Entry(root)
+        try:
+            self._build(entry, persist=False)
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        return entry
+
+    def _build(self, entry: _Entry, persist: bool) -> None:
+        """Parse every input into a new store under ``entry``, entail, project; write the entry's files."""
+        import pyoxigraph
+
+        from .entail import entail
+        from .load import TripleBudget, load_all
+        from .project import project
+
+        ox = pyoxigraph.Store(str(entry.ox_dir))
+        budget = TripleBudget()
+        # the user's files first, so a bad one is reported before any other work; one bulk load for all
+        order = [*range(self._shipped, len(self.paths)), *range(self._shipped)]
+        load_all(ox, [(self.paths[i], (lambda i=i: self._raw(i)), budget if i >= self._shipped else None)
+                      for i in order])
+        self._contents.clear()
+        from .graphio import no_gc
+
+        with no_gc():
+            G = project(ox)  # the asserted data (it adds the shortcut edges itself)
+            entail(ox, count=False)
+        ox.flush()
+        del ox
+        import gc
+
+        gc.collect()  # closes the store so that it can be opened read-only (here or by another process)
+        self._built_graph = G
+        if not persist:
+            return
+        from .graphio import write_graph, write_names
+
+        with no_gc():
+            write_graph(G, entry.graph_file)
+            write_names(G, entry.names_file)
+        meta = {
+            "format": "alignkg-cache", "version": CACHE_FORMAT, "key": self.key,
+            "created": time.time(),
+            "files": {"graph.json": _file_record(entry.graph_file),
+                      "names.sqlite": _file_record(entry.names_file)},
+            "ox": _tree_sizes(entry.ox_dir),
+        }
+        tmp = entry.meta_file.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, entry.meta_file)
+        self._meta = meta
+
+    def _evict(self, directory: Path, keep: Path) -> None:
+        """Remove least recently used entries until the cache fits its cap (never ``keep``)."""
+        cap = cache_max_bytes()
+        entries, total = [], 0
+        now = time.time()
+        try:
+            children = list(os.scandir(directory))
+        except OSError:
+            return
+        for child in children:
+            path = Path(child.path)
+            try:
+                st = child.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if st.st_uid != os.geteuid():
+                continue
+            if child.name.startswith(".build-"):
+                if now - st.st_mtime > 3600:  # a build that died long ago
+                    _remove(path)
+                continue
+            if not (len(child.name) == 32 and all(c in "0123456789abcdef" for c in child.name)):
+                continue
+            size = _dir_size(path) if stat.S_ISDIR(st.st_mode) else st.st_size
+            try:
+                used = os.lstat(path / "meta.json").st_mtime
+            except OSError:
+                used = 0.0
+            entries.append((used, path, size))
+            total += size
+        for used, path, size in sorted(entries, key=lambda e: e[0]):
+            if total <= cap:
+                break
+            if path == keep:
+                continue
+            _remove(path)
+            total -= size
 
     # -- views ---------------------------------------------------------------
 
-    def _build_rdf(self):
+    @cached_property
+    def ox_path(self) -> Path:
+        """The directory of the pyoxigraph store (open it with ``pyoxigraph.Store.read_only``)."""
+        entry = self._ensure()
+        if self._meta is not None:
+            self._check_ox(entry)  # may rebuild the entry
+        return self._entry.ox_dir
+
+    def _check_ox(self, entry: _Entry) -> None:
+        recorded = self._meta.get("ox", {})
+        try:
+            st = os.lstat(entry.ox_dir)
+            ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+            actual = _tree_sizes(entry.ox_dir) if ok else None
+        except OSError:
+            actual = None
+        if actual is None or any(actual.get(name) != size for name, size in recorded.items()):
+            note("discarded a damaged cache entry (ox: files missing or of the wrong size); rebuilding")
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        entry = self._entry
+        self._entry, self._meta, self._built_graph = None, None, None
+        if entry is not None:
+            self._discard(entry.root)
+        self.__dict__.pop("nx", None)
+        self._ensure()
+
+    @cached_property
+    def ox(self):
+        """The pyoxigraph store of everything (shipped, data, entailments), opened read-only."""
+        import pyoxigraph
+
+        path = self.ox_path
+        try:
+            return pyoxigraph.Store.read_only(str(path))
+        except OSError as exc:
+            if self._meta is None:
+                raise
+            note(f"discarded a damaged cache entry (ox: {exc}); rebuilding")
+            self._rebuild()
+            self.__dict__.pop("ox_path", None)
+            return pyoxigraph.Store.read_only(str(self.ox_path))
+
+    @cached_property
+    def nx(self):
+        """The networkx projection (see :mod:`graph.project`), with its name index."""
+        entry = self._ensure()
+        if self._built_graph is not None:
+            return self._built_graph
+        from .graphio import NameIndex, read_graph
+
+        try:
+            files = self._meta["files"]
+            G = read_graph(_read_verified(entry.graph_file, *files["graph.json"]))
+            data = _read_verified(entry.names_file, *files["names.sqlite"])
+            G.graph["_name_index"] = NameIndex(entry.names_file, data)
+            return G
+        except CacheEntryError as exc:
+            reason = str(exc)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            reason = f"graph.json: {type(exc).__name__}"
+        note(f"discarded a damaged cache entry ({reason}); rebuilding")
+        self._rebuild()
+        return self._built_graph
+
+    @cached_property
+    def rdf(self):
+        """An rdflib graph of everything in :attr:`ox` (for validation, export and rdflib's SPARQL)."""
         from rdflib import Graph
 
-        from .entail import entail
-        from .load import parse_apart, parse_text
         from .namespace import PREFIXES
+        from .graphio import to_rdflib
 
         g = Graph()
         for prefix, ns in PREFIXES.items():
             g.bind(prefix, ns, override=True)
-        inputs = list(zip(self.paths, self._contents))
-        # the user's files are parsed (and checked) first, so a bad one is reported at once;
-        # their triples still join after the shipped ones, as if read in order
-        users = [parse_apart(g, path, decode(path, raw), format_of(path)) for path, raw in inputs[self._shipped:]]
-        for path, raw in inputs[:self._shipped]:
-            parse_text(g, path, decode(path, raw), format_of(path))
-        for part in users:
-            g.addN((s, p, o, g) for s, p, o in part)
-        entail(g)
+        to_rdflib(self.ox, g)
         return g
-
-    @cached_property
-    def rdf(self):
-        """The rdflib graph of all inputs, with entailed shortcut triples."""
-        return self._cached("rdf", self._build_rdf)
-
-    @cached_property
-    def nx(self):
-        """The networkx projection (see :mod:`graph.project`)."""
-
-        def build():
-            from .project import project
-
-            return project(self.rdf)
-
-        return self._cached("nx", build)

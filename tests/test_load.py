@@ -96,7 +96,7 @@ def test_warm_start_uses_the_cache_and_skips_rdflib(tmp_path):
     assert first.stdout == second.stdout and '"results"' in first.stdout
     assert "RDFLIB" in first.stderr.split()[-1]
     assert second.stderr.split()[-1] == "NO-RDFLIB"
-    assert any(tmp_path.glob("*.nx.pickle"))
+    assert any(tmp_path.glob("*/graph.json")) and not any(tmp_path.rglob("*.pickle"))
 
 
 def test_cache_notices_changed_data(run, tmp_path):

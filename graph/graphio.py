@@ -1,0 +1,218 @@
+"""The projection on disk, in formats that cannot run code: ``graph.json`` and ``names.sqlite``.
+
+``graph.json`` holds the networkx projection compactly: the section records
+once, each relation's constant attributes once, nodes as attribute objects,
+edges as rows. ``names.sqlite`` holds the name index of :mod:`graph.resolve`
+(normalised name -> IRIs and ranks), looked up one key at a time, so a warm
+start neither rebuilds it nor reads it whole.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sqlite3
+from contextlib import contextmanager
+
+import networkx as nx
+
+GRAPH_FORMAT = "alignkg-graph"
+GRAPH_VERSION = 1
+_RELATION_KEYS = ("relation", "relation_label", "dependency", "hierarchy", "symmetric")
+
+
+@contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector while building large acyclic structures.
+
+    Hundreds of thousands of new dicts set off full collections that walk the whole
+    heap again and again (4x the time of reading graph.json at 100k triples); the
+    structures built here hold no cycles, so nothing is lost by waiting.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def dump_graph(G) -> bytes:
+    """The projection as compact JSON bytes (see :func:`load_graph`)."""
+    with no_gc():
+        return _dump_graph(G)
+
+
+def _dump_graph(G) -> bytes:
+    """The projection as compact JSON bytes (see :func:`load_graph`).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("a", iri="a", sections=[{"iri": "s"}])
+    >>> G.add_edge("a", "a", key="r", relation="r", relation_label="r", dependency=True, hierarchy=False,
+    ...            symmetric=False, sections=[], rationale=None, derived=None, criteria=[])
+    'r'
+    >>> H = load_graph(dump_graph(G))
+    >>> H.nodes["a"]["sections"], H.edges["a", "a", "r"]["dependency"]
+    ([{'iri': 's'}], True)
+    """
+    sections, section_ids = [], {}
+
+    def sec(records):
+        out = []
+        for record in records:
+            ident = id(record)
+            if ident not in section_ids:
+                section_ids[ident] = len(sections)
+                sections.append(record)
+            out.append(section_ids[ident])
+        return out
+
+    nodes, node_ids = [], {}
+    for n, data in G.nodes(data=True):
+        node_ids[n] = len(nodes)
+        row = dict(data)
+        if isinstance(row.get("sections"), list):
+            row["sections"] = sec(row["sections"])
+        nodes.append([n, row])
+    relations, relation_ids, edges = [], {}, []
+    for u, v, key, data in G.edges(keys=True, data=True):
+        constant = tuple(data.get(k) for k in _RELATION_KEYS)
+        rel = relation_ids.get((key, constant))
+        if rel is None:
+            rel = relation_ids[(key, constant)] = len(relations)
+            relations.append([key, dict(zip(_RELATION_KEYS, constant))])
+        edges.append([node_ids[u], node_ids[v], rel, sec(data.get("sections") or []), data.get("rationale"),
+                      data.get("derived"), data.get("criteria") or []])
+    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
+           "relations": relations, "nodes": nodes, "edges": edges}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
+                                                                                                  "surrogatepass")
+
+
+def load_graph(data: bytes):
+    """The networkx projection from :func:`dump_graph`'s bytes; a foreign document raises ValueError."""
+    with no_gc():
+        return _load_graph(data)
+
+
+def _load_graph(data: bytes):
+    doc = json.loads(data.decode("utf-8", "surrogatepass"))
+    if not isinstance(doc, dict) or doc.get("format") != GRAPH_FORMAT or doc.get("version") != GRAPH_VERSION:
+        raise ValueError("not an alignkg graph")
+    sections = doc["sections"]
+    G = nx.MultiDiGraph()
+    names = []
+    node_dict = G._node
+    succ, pred = G._succ, G._pred
+    for n, row in doc["nodes"]:
+        if "sections" in row:
+            row["sections"] = [sections[i] for i in row["sections"]]
+        node_dict[n] = row
+        succ[n] = {}
+        pred[n] = {}
+        names.append(n)
+    relations = [(key, attrs) for key, attrs in doc["relations"]]
+    for u, v, rel, secs, rationale, derived, criteria in doc["edges"]:
+        key, constant = relations[rel]
+        un, vn = names[u], names[v]
+        attrs = dict(constant)
+        attrs["sections"] = [sections[i] for i in secs]
+        attrs["rationale"] = rationale
+        attrs["derived"] = derived
+        attrs["criteria"] = criteria
+        keydict = succ[un].get(vn)
+        if keydict is None:
+            keydict = succ[un][vn] = pred[vn][un] = {}
+        keydict[key] = attrs
+    return G
+
+
+def write_graph(G, path) -> None:
+    with open(path, "wb") as fh:
+        fh.write(dump_graph(G))
+
+
+def read_graph(data: bytes):
+    return load_graph(data)
+
+
+def write_names(G, path) -> None:
+    """Write the name index of ``G`` (:func:`graph.resolve.name_index`) as SQLite to ``path``."""
+    from .resolve import _index
+
+    index = _index(G)
+    con = sqlite3.connect(str(path))
+    try:
+        con.execute("CREATE TABLE names (key TEXT PRIMARY KEY, matches TEXT NOT NULL) WITHOUT ROWID")
+        con.executemany("INSERT INTO names VALUES (?, ?)",
+                        ((k.encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+                          json.dumps(v, ensure_ascii=True)) for k, v in index.items()))
+        con.commit()
+    finally:
+        con.close()
+
+
+class NameIndex:
+    """The persisted name index: ``get(key, default)`` like the dict that :mod:`graph.resolve` builds.
+
+    Opened from verified bytes (``sqlite3`` deserialize) where Python allows it, else read-only from disk.
+    """
+
+    def __init__(self, path, data: bytes | None = None):
+        self._path, self._data, self._con = path, data, None
+
+    def _connection(self):
+        if self._con is None:
+            con = sqlite3.connect(":memory:")
+            if self._data is not None and hasattr(con, "deserialize"):
+                con.deserialize(self._data)
+            else:
+                con.close()
+                from pathlib import Path
+
+                con = sqlite3.connect(Path(self._path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+            self._con, self._data = con, None
+        return self._con
+
+    def get(self, key, default=None):
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            return default
+        row = self._connection().execute("SELECT matches FROM names WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+
+def to_rdflib(store, graph) -> None:
+    """Add every triple of the pyoxigraph ``store`` (default graph) to the rdflib ``graph``."""
+    from pyoxigraph import BlankNode, DefaultGraph, NamedNode
+    from rdflib import BNode, Literal, URIRef
+
+    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
+    lang_string = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+    cache = {}
+
+    def term(t):
+        kind = type(t)
+        if kind is NamedNode:
+            value = t.value
+            out = cache.get(value)
+            if out is None:
+                out = cache[value] = URIRef(value)
+            return out
+        if kind is BlankNode:
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        datatype = t.datatype.value
+        if datatype in (xsd_string, lang_string):
+            return Literal(t.value)
+        return Literal(t.value, datatype=term(t.datatype))
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph.addN((term(q.subject), term(q.predicate), term(q.object), graph)
+                   for q in store.quads_for_pattern(None, None, None, DefaultGraph()))
