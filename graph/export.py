@@ -97,20 +97,34 @@ def stable_blank_nodes(graph):
 
     from .namespace import PREFIXES
 
-    memo, visiting = {}, set()
+    memo = {}
+
+    def digest(root):
+        """A blank node's name-to-be: a hash of its triples, nested blank nodes by their own hash.
+
+        Iterative (a 2,000-item RDF list is a chain of 2,000 blank nodes) and
+        linear: each node is hashed once. A node met again on the current path
+        (a cycle of blank nodes) counts as ``[cycle]``.
+        """
+        stack, on_path = [(root, False)], set()
+        while stack:
+            node, expanded = stack.pop()
+            if node in memo:
+                continue
+            if not expanded:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((o, False) for o in graph.objects(node)
+                             if isinstance(o, BNode) and o not in memo and o not in on_path)
+                continue
+            parts = sorted(f"{p.n3()} {memo.get(o, '[cycle]') if isinstance(o, BNode) else o.n3()}"
+                           for p, o in graph.predicate_objects(node))
+            memo[node] = "[" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest() + "]"
+            on_path.discard(node)
+        return memo[root]
 
     def content(node):
-        if not isinstance(node, BNode):
-            return node.n3()
-        if node in memo:
-            return memo[node]
-        if node in visiting:  # a cycle of blank nodes: named by what lies outside it
-            return "[cycle]"
-        visiting.add(node)
-        parts = sorted(f"{p.n3()} {content(o)}" for p, o in graph.predicate_objects(node))
-        visiting.discard(node)
-        memo[node] = "[" + " ; ".join(parts) + "]"
-        return memo[node]
+        return digest(node) if isinstance(node, BNode) else node.n3()
 
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
     by_digest = defaultdict(list)
@@ -168,7 +182,35 @@ def to_turtle(rdf) -> str:
     <BLANKLINE>
     akg:p a akg:Proposal .
     """
-    return stable_blank_nodes(rdf).serialize(format="turtle")
+    import io as _io
+
+    out = _io.BytesIO()
+    _shallow_turtle_serializer()(stable_blank_nodes(rdf)).serialize(out, encoding="utf-8")
+    return out.getvalue().decode("utf-8")
+
+
+#: Blank nodes nest as ``[ ... ]`` or ``( ... )`` at most this deep in Turtle; deeper ones get a label.
+MAX_TURTLE_NESTING = 8
+
+
+def _shallow_turtle_serializer():
+    """rdflib's Turtle serialiser, nesting blank nodes at most :data:`MAX_TURTLE_NESTING` deep.
+
+    rdflib writes a blank node used once inline, recursively, so a chain of
+    a thousand blank nodes (nested lists, N-Triples ``_:b1 :p _:b2 . _:b2
+    :p _:b3 ...``) hit Python's recursion limit, and even a shallower nesting
+    gives Turtle that parsers refuse as nested too deeply. Past the cap the
+    node is written by its label (``_:b...``) and described on its own.
+    """
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    class ShallowTurtleSerializer(TurtleSerializer):
+        def p_squared(self, node, position, newline=False):
+            if self.depth >= MAX_TURTLE_NESTING:
+                return False
+            return super().p_squared(node, position, newline)
+
+    return ShallowTurtleSerializer
 
 
 def to_jsonld(rdf) -> str:
@@ -183,9 +225,76 @@ def to_jsonld(rdf) -> str:
     >>> doc["@context"]["akg"], doc["@type"]
     ('https://w3id.org/alignkg#', 'akg:Proposal')
     """
-    text = stable_blank_nodes(rdf).serialize(format="json-ld", context=jsonld_context(), indent=2,
-                                             sort_keys=True, ensure_ascii=False)
-    return text if text.endswith("\n") else text + "\n"
+    import json
+
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    converter = _flat_jsonld_converter()(Context(jsonld_context()), True, False)
+    doc = converter.convert(stable_blank_nodes(rdf))
+    if isinstance(doc, list):
+        doc = {"@graph": doc}
+    doc["@context"] = jsonld_context()
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+#: RDF lists nest as JSON-LD ``@list`` at most this deep; deeper ones are written as their triples.
+MAX_JSONLD_LIST_NESTING = 8
+
+
+def _flat_jsonld_converter():
+    """rdflib's JSON-LD converter, made flat, deterministic and exact.
+
+    - rdflib describes a blank node object by recursing into it, so a chain
+      of a thousand blank nodes hit Python's recursion limit; here each one
+      is queued and described at the top level (``{"@id": "_:b..."}`` where it
+      is used);
+    - lists nest as ``@list`` at most :data:`MAX_JSONLD_LIST_NESTING` deep;
+    - subjects come in sorted order, so the same graph gives the same bytes;
+    - an ``xsd:double`` keeps its lexical form (a JSON number cannot say
+      ``INF`` or ``NaN``, nor keep ``1.50E0`` as written);
+    - blank nodes that only other blank nodes point at, in a cycle, are
+      described too (rdflib dropped them).
+    """
+    from rdflib import RDF, BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+    from rdflib.plugins.serializers.jsonld import Converter
+
+    class FlatConverter(Converter):
+        def from_graph(self, graph):
+            nodemap, self._pending, self._in_lists, self._depth = {}, [], set(), 0
+            subjects = sorted(set(graph.subjects()))
+            for s in subjects:
+                if isinstance(s, URIRef) or (isinstance(s, BNode) and not any(graph.subjects(None, s))):
+                    self.process_subject(graph, s, nodemap)
+            while True:
+                while self._pending:
+                    self.process_subject(graph, self._pending.pop(), nodemap)
+                left = [s for s in subjects if isinstance(s, BNode) and s.n3() not in nodemap and s not in self._in_lists]
+                if not left:
+                    break
+                self._pending.append(left[0])
+            return list(nodemap.values())
+
+        def to_raw_value(self, graph, s, o, nodemap):
+            if isinstance(o, BNode):
+                items = self.to_collection(graph, o) if self._depth < MAX_JSONLD_LIST_NESTING else None
+                if items is not None:
+                    node = o
+                    while isinstance(node, BNode) and node not in self._in_lists:
+                        self._in_lists.add(node)
+                        node = graph.value(node, RDF.rest)
+                    self._depth += 1
+                    try:
+                        return {self.context.list_key: [self.to_raw_value(graph, s, item, nodemap) for item in items]}
+                    finally:
+                        self._depth -= 1
+                self._pending.append(o)
+                return {self.context.id_key: o.n3()}
+            if isinstance(o, Literal) and o.datatype == XSD.double:
+                return {self.context.type_key: self.context.to_symbol(o.datatype), self.context.value_key: str(o)}
+            return super().to_raw_value(graph, s, o, nodemap)
+
+    return FlatConverter
 
 
 def to_ntriples(rdf) -> str:
