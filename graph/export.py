@@ -51,7 +51,6 @@ RDF_FORMATS = frozenset({"ttl", "jsonld", "nt"})
 #: Header of the CSV edge list.
 CSV_COLUMNS = ("source", "source_label", "relation", "target", "target_label", "dependency", "sections")
 
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -316,11 +315,6 @@ def to_ntriples(rdf) -> str:
 # -- the projection, flattened -----------------------------------------------
 
 
-def _xml_text(value: str) -> str:
-    """Drop the characters XML 1.0 cannot carry (C0 controls but tab and newlines, surrogates, U+FFFE/F)."""
-    return _XML_UNSAFE.sub("", value)
-
-
 def _local_name(iri: str) -> str:
     return re.split(r"[#/:]", iri.rstrip("#/"))[-1] or iri
 
@@ -388,7 +382,7 @@ def flat_graph(G, kinds=EXPORT_KINDS) -> nx.MultiDiGraph:
             "alt_labels": "; ".join(str(a) for a in d.get("alt_labels") or []),
             "sources": cite(d.get("sections") or []),
         }
-        F.add_node(ids[n], **{k: _xml_text(v) for k, v in attrs.items()})
+        F.add_node(ids[n], **attrs)
         if isinstance(d.get("number"), int) and not isinstance(d.get("number"), bool):
             F.nodes[ids[n]]["number"] = d["number"]
     edges = sorted(
@@ -405,16 +399,47 @@ def flat_graph(G, kinds=EXPORT_KINDS) -> nx.MultiDiGraph:
             "criteria": "; ".join(str(c) for c in d.get("criteria") or []),
         }
         F.add_edge(ids[u], ids[v], key=f"e{i}",
-                   **{k: _xml_text(val) for k, val in text.items()},
+                   **text,
                    dependency=bool(d.get("dependency")), hierarchy=bool(d.get("hierarchy")),
                    derived=bool(d.get("derived")))
     return F
 
 
-def _xml_document(lines) -> str:
-    """networkx's lines of XML behind one UTF-8 declaration (whether or not networkx wrote one)."""
-    body = [line for line in lines if not line.startswith("<?xml")]
-    return _XML_DECLARATION + "\n".join(body) + "\n"
+def _xml_checked(F, fmt: str):
+    """``F`` if XML 1.0 can carry every text in it; else exit 2 naming the node or edge and the field.
+
+    Control characters other than tab and line breaks have no XML 1.0
+    spelling at all (:func:`graph.terms.check_xml_text`); dropping them
+    would change the data, so the XML formats refuse and name the term.
+    """
+    from .terms import check_xml_text
+
+    for n, d in F.nodes(data=True):
+        for key, value in d.items():
+            if isinstance(value, str):
+                check_xml_text(value, f"{key} of {n}", fmt)
+    for u, v, d in F.edges(data=True):
+        for key, value in d.items():
+            if isinstance(value, str):
+                check_xml_text(value, f"{key} of the edge {u} -> {v}", fmt)
+    return F
+
+
+def _xml_document(write, F) -> str:
+    """The XML that networkx's ``write(F, file)`` writes, behind one UTF-8 declaration.
+
+    The whole document is written at once: networkx's ``generate_*`` split
+    it with ``str.splitlines``, which also breaks text at U+2028, U+0085 or
+    a carriage return inside a label. A carriage return in text content is
+    written ``&#13;``, since an XML parser would read it as a line feed
+    (:func:`graph.terms.xml_keep_cr`).
+    """
+    from .terms import xml_keep_cr
+
+    buffer = io.BytesIO()
+    write(F, buffer, encoding="utf-8", prettyprint=True)
+    body = re.sub(r"^<\?xml[^>]*\?>\s*", "", buffer.getvalue().decode("utf-8"))
+    return _XML_DECLARATION + xml_keep_cr(body.rstrip("\n")) + "\n"
 
 
 def to_graphml(G) -> str:
@@ -427,7 +452,7 @@ def to_graphml(G) -> str:
     >>> "<node id=\\"akg:p\\">" in to_graphml(G)
     True
     """
-    return _xml_document(nx.generate_graphml(flat_graph(G), encoding="utf-8", prettyprint=True))
+    return _xml_document(nx.write_graphml_xml, _xml_checked(flat_graph(G), "graphml"))
 
 
 def to_gexf(G) -> str:
@@ -444,10 +469,10 @@ def to_gexf(G) -> str:
     >>> 'label="P"' in to_gexf(G)
     True
     """
-    F = flat_graph(G)
+    F = _xml_checked(flat_graph(G), "gexf")
     for _, _, key, d in F.edges(keys=True, data=True):
         d["id"] = key
-    return _xml_document(nx.generate_gexf(F, encoding="utf-8", prettyprint=True, version="1.2draft"))
+    return _xml_document(lambda F, fh, **kw: nx.write_gexf(F, fh, version="1.2draft", **kw), F)
 
 
 # -- Graphviz ----------------------------------------------------------------
@@ -461,17 +486,18 @@ def dot_string(text) -> str:
 
     Backslashes are doubled (Graphviz reads ``\\n``, ``\\N`` ... in labels),
     quotes escaped, ``&`` written ``&amp;`` (Graphviz decodes entities in
-    labels), line breaks become ``\\n`` and other control characters go.
+    labels), a line feed becomes ``\\n`` and every other control character
+    (carriage return, tab, C1, line separators) a numeric entity such as
+    ``&#13;``, so the text reads back exactly.
 
     Examples
     --------
-    >>> print(dot_string('say "hi" \\\\ & <b>\\nbye'))
-    "say \\"hi\\" \\\\ &amp; <b>\\nbye"
+    >>> print(dot_string('say "hi" \\\\ & <b>\\nbye\\r\\x07'))
+    "say \\"hi\\" \\\\ &amp; <b>\\nbye&#13;&#7;"
     """
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
     text = text.replace("\n", "\\n")
-    return '"' + _CONTROL.sub("", text) + '"'
+    return '"' + _CONTROL.sub(lambda m: f"&#{ord(m.group())};", text) + '"'
 
 
 def _text_colour(fill: str) -> str:
@@ -531,17 +557,18 @@ MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", ";": "#59;", ":": "#58;", "%": "
 def mermaid_label(text) -> str:
     """``text`` as a quoted Mermaid label, safe for GitHub's renderer.
 
-    White space (line breaks included) collapses to single spaces, control
-    characters go, and the characters of :data:`MERMAID_ENTITIES` become
-    entity codes, which Mermaid shows as the character itself.
+    The characters of :data:`MERMAID_ENTITIES` and every control character
+    (line breaks and tabs included) become entity codes (``#10;``), which
+    Mermaid shows as the character itself, so the text reads back exactly
+    and the label stays on one line.
 
     Examples
     --------
-    >>> mermaid_label('say "hi"; #1 <b>')
-    '"say #quot;hi#quot;#59; #35;1 #lt;b#gt;"'
+    >>> mermaid_label('say "hi"; #1 <b>\\nnext')
+    '"say #quot;hi#quot;#59; #35;1 #lt;b#gt;#10;next"'
     """
-    text = " ".join(_CONTROL.sub(" ", str(text)).split())
-    return '"' + "".join(MERMAID_ENTITIES.get(c, c) for c in text) + '"'
+    return '"' + "".join(MERMAID_ENTITIES.get(c) or (f"#{ord(c)};" if _CONTROL.match(c) else c)
+                         for c in str(text)) + '"'
 
 
 def mermaid_id(kind: str, iri: str) -> str:
@@ -679,7 +706,9 @@ def to_csv(G) -> str:
 
     Columns: :data:`CSV_COLUMNS`. ``source`` and ``target`` are IRIs,
     ``dependency`` is ``true`` or ``false``, ``sections`` the edge's source
-    sections as one citation string.
+    sections as one citation string. A cell a spreadsheet would run as a
+    formula gets a leading ``'`` (:func:`csv_cell`), and so does a cell that
+    starts with ``'``: dropping one leading ``'`` gives the text back exactly.
 
     Examples
     --------
@@ -691,17 +720,32 @@ def to_csv(G) -> str:
     >>> to_csv(G).splitlines()[1]
     'https://w3id.org/alignkg#p,"P, the first",usesTechnique,https://w3id.org/alignkg#t,T,true,'
     """
-    from .output import spreadsheet_safe
-
     F = flat_graph(G)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for u, v, d in F.edges(data=True):
-        writer.writerow([spreadsheet_safe(str(x)) for x in (
+        writer.writerow([csv_cell(str(x)) for x in (
             F.nodes[u]["iri"], F.nodes[u]["label"], d["relation"], F.nodes[v]["iri"],
             F.nodes[v]["label"], "true" if d["dependency"] else "false", d["sources"])])
     return buf.getvalue()
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula and that reads back exactly.
+
+    A leading ``'`` is added where :func:`graph.output.spreadsheet_safe` adds
+    one, and also before a ``'`` already there, so the rule to read a cell
+    back is simply: drop one leading ``'``.
+
+    Examples
+    --------
+    >>> csv_cell("=1+2"), csv_cell("'quoted"), csv_cell("-1.5"), csv_cell("HCH")
+    ("'=1+2", "''quoted", '-1.5', 'HCH')
+    """
+    from .output import spreadsheet_safe
+
+    return "'" + text if text.startswith("'") or spreadsheet_safe(text) != text else text
 
 
 # -- dispatch ----------------------------------------------------------------

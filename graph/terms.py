@@ -316,7 +316,8 @@ def check_xml_text(value: str, what: str, fmt: str) -> str:
     bad = XML_ILLEGAL.search(value)
     if bad:
         kind = "control character" if ord(bad.group()) < 0x20 else "character"
-        raise AlignKGError(f"{fmt} cannot carry the {what} ({_shown(value, 40)!r}): XML 1.0 has no way to write "
+        near = value[max(0, bad.start() - 30):bad.end() + 10]
+        raise AlignKGError(f"{fmt} cannot carry the {what} ({_shown(near, 50)!r}): XML 1.0 has no way to write "
                            f"the {kind} {_codepoint(bad.group())}; use an RDF format (ttl, nt, jsonld) or json")
     return value
 
