@@ -197,7 +197,9 @@ def serialize(answer: Answer, fmt: str) -> str:
                 g.bind(prefix, ns, override=True)
             for t in answer.triples:
                 g.add(t)
-            return g.serialize(format=_SERIALIZERS[fmt])
+            from .export import FORMATS as WRITERS  # the export's writers: deep lists, stable blank nodes
+
+            return WRITERS[fmt][0](g)
         if fmt not in GRAPH_FORMATS:
             raise QueryError(f"--format {fmt} is for SELECT and ASK answers; use ttl, nt or jsonld for {answer.type}")
         return render(shape(answer), fmt)
@@ -213,7 +215,9 @@ def serialize(answer: Answer, fmt: str) -> str:
             res.vars = answer.vars
             res.bindings = [{v: t for v, t in zip(answer.vars, row) if t is not None} for row in answer.rows]
         text = res.serialize(format=fmt)
-        return text.decode("utf-8") if isinstance(text, bytes) else text
+        from .terms import finish_result  # XML: refuse what XML 1.0 cannot write, keep carriage returns
+
+        return finish_result(answer, fmt, text.decode("utf-8") if isinstance(text, bytes) else text)
     if fmt in _SERIALIZERS:
         raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE graphs; use json, xml, csv or tsv for {answer.type}")
     return render(shape(answer), fmt)
