@@ -140,10 +140,10 @@ def project(graph) -> nx.MultiDiGraph:
             "alt_labels": sorted({str(v) for v in graph.objects(node, SKOS.altLabel)}),
             "sections": section_list(node),
         }
-        number = graph.value(node, AKG.number)
-        value = number.toPython() if number is not None else None
-        if isinstance(value, int) and not isinstance(value, bool):  # anything else is a SHACL violation
-            attrs["number"] = value
+        numbers = [n.toPython() for n in graph.objects(node, AKG.number)]
+        numbers = [v for v in numbers if isinstance(v, int) and not isinstance(v, bool)]  # else: SHACL reports it
+        if numbers:  # several (SHACL reports that too): the smallest, the same on every run
+            attrs["number"] = min(numbers)
         derived = graph.value(node, AKG.derived)
         if derived is not None:
             attrs["derived"] = bool(derived.toPython())
