@@ -359,6 +359,105 @@ def test_validate_reports_bad_files_like_data(run, name, fragment):
     assert run("validate", f).err == run("list", "--data", f).err
 
 
+def test_lone_surrogate_is_refused_at_load(run, tmp_path):
+    """A label with a lone surrogate (`"\\uD800"` in Turtle, `"\\ud800"` in JSON-LD): exit 2, `FILE:LINE: literal '...' contains the lone surrogate U+D800`, before show, list, render or export could fail on it."""
+    ttl = tmp_path / "half.ttl"
+    ttl.write_text(TTL_HEAD + 'akg:half a akg:Concept ;\n  rdfs:label "bad \\uD800 label"@en .\n')
+    for command in (("show", "akg:half"), ("list",), ("export", "--format", "nt"), ("export", "--format", "ttl"),
+                    ("render", "--output", tmp_path / "m.html")):
+        refused(run, ttl, f"{ttl}:6: literal 'bad \\uD800 label' contains the lone surrogate U+D800", command=command)
+    assert not (tmp_path / "m.html").exists()
+    js = tmp_path / "half.jsonld"
+    js.write_text('{\n  "@id": "https://w3id.org/alignkg#half",\n  "http://www.w3.org/2000/01/rdf-schema#label": '
+                  '"x\\ud800"\n}\n')
+    refused(run, js, f"{js}:3: literal 'x\\uD800' contains the lone surrogate U+D800")
+    pair = tmp_path / "pair.jsonld"  # a proper surrogate pair in JSON is one character: fine
+    pair.write_text('{"@id": "https://w3id.org/alignkg#pair", "@type": "https://w3id.org/alignkg#Concept", '
+                    '"http://www.w3.org/2000/01/rdf-schema#label": "rocket \\ud83d\\ude80"}\n')
+    r = run("show", "akg:pair", "--data", pair, "--format", "json")
+    assert r.code == 0 and r.json["label"] == "rocket \U0001F680", r
+
+
+def test_n3_formula_and_variable_are_refused(run, tmp_path):
+    """An `.n3` file with a formula `{ ... }` or a variable `?x` (not RDF; exported as unparseable lines before): exit 2, `FILE:LINE: an N3 formula { ... } is not RDF`."""
+    formula = tmp_path / "rule.n3"
+    formula.write_text(TTL_HEAD + "akg:f a akg:Concept ;\n  akg:says { akg:a akg:b akg:c } .\n")
+    refused(run, formula, f"{formula}:6: an N3 formula {{ ... }} is not RDF")
+    variable = tmp_path / "var.n3"
+    variable.write_text(TTL_HEAD + "\n?x akg:b akg:c .\n")
+    refused(run, variable, f"{variable}:6: an N3 variable ?x is not RDF")
+
+
+def test_datatype_iri_that_is_no_iri(run, tmp_path):
+    """A datatype IRI with a space (`^^<http://example.org/a\\u0020b>`, or JSON-LD `"@type": "a b"`): exit 2, `FILE:LINE: invalid datatype IRI <...>: it contains a space`."""
+    ttl = tmp_path / "dt.ttl"
+    ttl.write_text(TTL_HEAD + '<https://w3id.org/alignkg#d> rdfs:label "x"^^<http://example.org/a%20b> .\n'
+                   '<https://w3id.org/alignkg#d> rdfs:label "x"^^<http://example.org/a\\u0020b> .\n')
+    refused(run, ttl, f"{ttl}:6: invalid datatype IRI <http://example.org/a b>: it contains a space")
+    js = tmp_path / "dt.jsonld"
+    js.write_text('{"@id": "https://w3id.org/alignkg#d",\n "https://w3id.org/alignkg#p": '
+                  '{"@value": "x", "@type": "http://example.org/a b"}}\n')
+    refused(run, js, f"{js}:2: invalid datatype IRI <http://example.org/a b>: it contains a space")
+
+
+def test_language_tag_and_blank_node_label_no_syntax_can_write(run, tmp_path):
+    """A language tag with a 16-letter subtag, a JSON-LD blank node `"_:a b"`: exit 2, `invalid language tag` / `blank node label '_:a b' cannot be written`, with the line."""
+    tag = tmp_path / "tag.ttl"
+    tag.write_text(TTL_HEAD + 'akg:t rdfs:label "x"@en-dddddddddddddddd .\n')
+    refused(run, tag, f"{tag}:5: invalid language tag 'en-dddddddddddddddd'")
+    blank = tmp_path / "blank.jsonld"
+    blank.write_text('{\n "@id": "_:a b",\n "https://w3id.org/alignkg#p": "x"\n}\n')
+    refused(run, blank, f"{blank}:2: blank node label '_:a b' cannot be written in N-Triples or Turtle")
+
+
+def test_number_with_5000_digits(run, tmp_path):
+    """A 5,000-digit integer in JSON-LD (exit 70 before) or bare in Turtle (no line before): exit 2, `FILE:LINE: a number of 5,000 digits is too long (at most 4,300)`."""
+    digits = "9" * 5000
+    ttl = tmp_path / "big.ttl"
+    ttl.write_text(TTL_HEAD + "\n\nakg:big akg:number " + digits + " .\n")
+    refused(run, ttl, f"{ttl}:7: a number of 5,000 digits is too long (at most 4,300)")
+    js = tmp_path / "big.jsonld"
+    js.write_text('{\n "@id": "https://w3id.org/alignkg#big",\n\n "https://w3id.org/alignkg#number": ' + digits + "\n}\n")
+    refused(run, js, f"{js}:4: a number of 5,000 digits is too long (at most 4,300)")
+    text = tmp_path / "text.ttl"  # 5,000 digits in a string are just text
+    text.write_text(TTL_HEAD + 'akg:digits a akg:Concept ; rdfs:label "' + digits + '" .\n')
+    assert run("list", "--data", text).code == 0
+
+
+def test_carriage_return_line_ends(run, tmp_path):
+    """A Turtle file with old-Mac `\\r` line ends: loads (rdflib failed on its first line end); an error on line 7 is reported on line 7, not 1; N-Triples and CRLF too."""
+    good = tmp_path / "mac.ttl"
+    good.write_bytes((TTL_HEAD + 'akg:mac a akg:Concept ;\n  rdfs:label "saved on a Mac"@en .\n').replace("\n", "\r").encode())
+    r = run("show", "akg:mac", "--data", good, "--format", "json")
+    assert r.code == 0 and r.json["label"] == "saved on a Mac", r
+    bad = tmp_path / "bad.ttl"
+    bad.write_bytes((TTL_HEAD + "akg:a a akg:Concept .\n\nakg:b akg:c oops .\n").replace("\n", "\r").encode())
+    refused(run, bad, f"{bad}:7: Turtle syntax error")
+    crlf = tmp_path / "crlf.ttl"
+    crlf.write_bytes((TTL_HEAD + "akg:a a akg:Concept .\n\nakg:b akg:c oops .\n").replace("\n", "\r\n").encode())
+    refused(run, crlf, f"{crlf}:7: Turtle syntax error")
+    nt = tmp_path / "mac.nt"
+    nt.write_bytes(b"<urn:a> <urn:b> <urn:c> .\r<urn:a> <urn:b> .\r")
+    refused(run, nt, f"{nt}:2: N-Triples syntax error")
+    mistyped = tmp_path / "typed.ttl"
+    mistyped.write_bytes((TTL_HEAD + '\nakg:a akg:number "x"^^xsd:integer .\n').replace("\n", "\r").encode())
+    refused(run, mistyped, f"{mistyped}:6: 'x' is not a valid xsd:integer")
+
+
+def test_conflicting_numbers_are_deterministic(run_process, tmp_path):
+    """Two `akg:number` values on one proposal, cache off, different hash seeds: the same answer every run (the smallest; `validate` reports the conflict)."""
+    f = tmp_path / "numbers.ttl"
+    f.write_text(TTL_HEAD + "akg:stem-ai akg:number 42 , 3 , 17 .\n")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "ALIGNKG_CACHE_DIR": "off", "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "show", "STEM AI", "--data", str(f), "--format",
+                               "json"], capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        seen.add(re.search(r'"number": (\d+)', proc.stdout).group(1))
+    assert seen == {"3"}
+
+
 # ======================================================================== Names
 
 @pytest.mark.parametrize("name", ["", "   ", "\t\n"])
@@ -408,6 +507,14 @@ def test_hostile_name_in_every_command(run, args):
         r = run(*(a.replace("{}", name) for a in args))
         assert_clean_error(r)
         assert "\x1b" not in r.err and "\x07" not in r.err
+
+
+def test_story_of_something_that_is_not_a_proposal(run):
+    """`story HCH` (a concept): exit 2, `'HCH' (akg:hch) is a concept, not a proposal: story expects a proposal or a training story`, not `unknown name`."""
+    assert_clean_error(run("story", "HCH"), "'HCH' (akg:hch) is a concept, not a proposal",
+                       "story expects a proposal or a training story")
+    assert_clean_error(run("story", "transparency tools"), "is a technique, not a proposal")
+    assert_clean_error(run("story", "hcj"), "unknown name 'hcj'")
 
 
 # ============================================================== Maps and output
@@ -634,6 +741,88 @@ def test_failed_write_leaves_no_partial_file(run, tmp_path, monkeypatch, when, e
     assert [p.name for p in tmp_path.iterdir()] == (["map.html"] if existing else [])
     if existing:
         assert out.read_bytes() == b"precious"
+
+
+def test_force_never_replaces_a_device_or_fifo(run, tmp_path):
+    """`--output` naming a FIFO, or a link to `/dev/null`, even with `--force`: exit 2, `is not a regular file`; the FIFO and `/dev/null` stay what they are."""
+    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
+        pytest.skip("no FIFOs or /dev/null on this system")
+    import stat
+
+    fifo = tmp_path / "pipe.nt"
+    os.mkfifo(fifo)
+    (tmp_path / "null.html").symlink_to("/dev/null")
+    for args in (("export", "--format", "nt", "--output", fifo, "--force"),
+                 ("render", "--output", tmp_path / "null.html", "--force")):
+        assert_clean_error(run(*args), "is not a regular file (a device, FIFO or socket)")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.html", "pipe.nt"]
+
+
+def test_force_keeps_the_mode_and_follows_a_link(run, tmp_path):
+    """`--force` over a 0600 file: the new file is 0600 too (it became 0644 before); over a link to a file, the file is replaced and the link kept."""
+    private = tmp_path / "private.ttl"
+    private.write_text("old")
+    private.chmod(0o600)
+    assert run("export", "--format", "ttl", "--output", private, "--force").code == 0
+    assert private.read_text(encoding="utf-8").startswith("@prefix") and (private.stat().st_mode & 0o777) == 0o600
+    real = tmp_path / "real.nt"
+    real.write_text("old")
+    (tmp_path / "link.nt").symlink_to(real)
+    assert run("export", "--format", "nt", "--output", tmp_path / "link.nt", "--force").code == 0
+    assert (tmp_path / "link.nt").is_symlink() and real.read_text(encoding="utf-8").startswith("<")
+    fresh = tmp_path / "fresh.nt"
+    old = os.umask(0o027)
+    try:
+        assert run("export", "--format", "nt", "--output", fresh).code == 0
+    finally:
+        os.umask(old)
+    assert fresh.stat().st_mode & 0o777 == 0o640, "a new file gets 0666 less the umask"
+
+
+def test_output_name_near_the_file_name_limit(run, tmp_path):
+    """An output name of 250 bytes (the temporary name used to be longer than 255): written; 300 bytes: exit 2 naming the path, `File name too long`."""
+    near = tmp_path / ("n" * 246 + ".nt")
+    assert run("export", "--format", "nt", "--output", near).code == 0 and near.is_file()
+    too_long = tmp_path / ("x" * 297 + ".nt")
+    assert_clean_error(run("export", "--format", "nt", "--output", too_long), f"{too_long}: ", "too long")
+    assert_clean_error(run("render", "--output", too_long), "too long")
+    assert [p.name for p in tmp_path.iterdir()] == [near.name]
+
+
+def test_a_file_where_a_folder_should_be(run_process, tmp_path):
+    """A file named `output` where render's default folder should be, or `--output afile/map.html`: exit 2 naming the path (a crash, exit 70, before)."""
+    (tmp_path / "output").write_text("not a folder")
+    assert_clean_error(run_process("render", cwd=tmp_path), "output: is a file, not a directory")
+    assert_clean_error(run_process("export", "--format", "nt", "--output", "output/graph.nt", cwd=tmp_path),
+                       "output/graph.nt: a part of the path is a file, not a directory")
+    assert (tmp_path / "output").read_text() == "not a folder"
+
+
+def test_stdout_on_a_full_device(tmp_path):
+    """Any command, or `export`, or `-o -`, with stdout on `/dev/full`: exit 2, one line `stdout: cannot write (No space left on device)` (exit 70 before)."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (("list",), ("export", "--format", "nt"), ("export", "--format", "ttl", "-o", "-"),
+                 ("render", "-o", "-"), ("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 500", "--format", "csv")):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], stdout=full, stderr=subprocess.PIPE,
+                                  text=True, env=env, timeout=120)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.splitlines() == ["alignkg: error: stdout: cannot write (No space left on device)"], args
+
+
+def test_dash_output_is_stdout(run, tmp_path, monkeypatch):
+    """`export -o -` and `render -o -` write to stdout (a file named `-` was created before); no file appears."""
+    monkeypatch.chdir(tmp_path)
+    r = run("export", "--format", "nt", "-o", "-")
+    assert r.code == 0 and r.out.startswith("<") and r.out.endswith(" .\n"), r
+    assert r.out == run("export", "--format", "nt").out
+    page = run("render", "--focus", "HCH", "-o", "-")
+    assert page.code == 0 and page.out.startswith("<!DOCTYPE html>") and page.out.rstrip().endswith("</html>")
+    assert list(tmp_path.iterdir()) == []
 
 
 # ================================================================== No network
