@@ -308,7 +308,8 @@ def to_ntriples(rdf) -> str:
     <http://example.org/b> <http://example.org/p> <http://example.org/c> .
     """
     text = stable_blank_nodes(rdf).serialize(format="nt")
-    lines = sorted(line for line in text.splitlines() if line.strip())
+    # split on line feeds only: str.splitlines also breaks at U+0085, U+2028, \x0b ... inside literals
+    lines = sorted(line for line in text.split("\n") if line.strip())
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -825,6 +825,336 @@ def test_dash_output_is_stdout(run, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+# ================================================================ Exports and result formats
+#
+# Every export format and every SPARQL result format either reads back, through a parser that
+# is not ours, to exactly what was written, or is refused with exit 2 naming the term.
+
+def _from_oxigraph(term):
+    """An rdflib term for a pyoxigraph term (plain and xsd:string literals alike, as rdflib parses them)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = URIRef(term.datatype.value)
+    return Literal(term.value, datatype=None if datatype == XSD.string else datatype)
+
+
+def _rdf_key(graph):
+    """The triples of an rdflib graph, blank nodes named by content, as sorted N-Triples-like strings."""
+    from alignkg.export import stable_blank_nodes
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    def plain(t):  # "x"^^xsd:string and "x" are the same RDF 1.1 literal
+        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD.string else t
+
+    return sorted(" ".join(plain(t).n3() for t in triple) for triple in stable_blank_nodes(graph))
+
+
+def _read_rdf_back(text, fmt):
+    """What two independent parsers (rdflib; pyoxigraph) and alignkg's own loader make of an RDF export."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from alignkg.load import parse_apart
+
+    rdflib_name = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
+    ox_format = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    by_rdflib = Graph().parse(data=text, format=rdflib_name)
+    by_oxigraph = Graph()
+    for triple in ox.parse(text.encode("utf-8"), format=ox_format):
+        by_oxigraph.add((_from_oxigraph(triple.subject), _from_oxigraph(triple.predicate),
+                         _from_oxigraph(triple.object)))
+    by_alignkg = parse_apart(Graph(), f"export.{fmt}", text, rdflib_name)
+    return by_rdflib, by_oxigraph, by_alignkg
+
+
+def _dot_unescape(quoted):
+    """A DOT label as Graphviz shows it: backslash escapes, ``&amp;`` and numeric entities decoded."""
+    body = quoted[1:-1] if quoted.startswith('"') else quoted
+    table = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "&amp;": "&"}
+    return re.sub(r'\\\\|\\"|\\n|&amp;|&#(\d+);',
+                  lambda m: chr(int(m.group(1))) if m.group(1) else table[m.group()], body)
+
+
+def _mermaid_unescape(label):
+    from alignkg.export import MERMAID_ENTITIES
+
+    names = {code: char for char, code in MERMAID_ENTITIES.items()}
+    return re.sub(r"#(\d+|[a-z]+);", lambda m: chr(int(m.group(1))) if m.group(1).isdigit() else names[m.group()],
+                  label)
+
+
+def _check_graph_exports(st_, labels):
+    """GraphML, GEXF, DOT, Mermaid, CSV of a store: every label reads back exactly, or XML refuses it by name."""
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+    import pydot
+
+    from alignkg import export
+    from alignkg.terms import XML_ILLEGAL
+
+    F = export.flat_graph(st_.nx)
+    expected = {d["iri"]: d["label"] for _, d in F.nodes(data=True)}
+    for iri, label in labels.items():
+        assert expected[iri] == label, "the projection keeps the label exactly"
+    xml_unsafe = any(XML_ILLEGAL.search(v) for _, d in F.nodes(data=True) for v in d.values() if isinstance(v, str))
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        try:
+            text = export.export(st_, fmt)
+        except AlignKGError as exc:
+            assert xml_unsafe and f"{fmt} cannot carry the " in str(exc) and "XML 1.0 has no way" in str(exc), exc
+            continue
+        assert not xml_unsafe
+        ET.fromstring(text.encode("utf-8"))
+        H = read(io.BytesIO(text.encode("utf-8")))
+        for n, d in F.nodes(data=True):
+            for key in ("label", "definition", "iri", "alt_labels"):
+                assert H.nodes[n].get(key, "") == d[key], (fmt, n, key)
+    dot = pydot.graph_from_dot_data(export.export(st_, "dot"))[0]
+    shown = {_dot_unescape(node.get_name()): _dot_unescape(node.get("label")) for node in dot.get_nodes()
+             if node.get("label") is not None}
+    for n, d in F.nodes(data=True):
+        assert shown[n] == d["label"], ("dot", n)
+    mermaid = export.export(st_, "mermaid")
+    drawn = {_mermaid_unescape(m.group(1)) for m in re.finditer(r'^    \S+?[\[(]"(.*)"[\])]$', mermaid, re.M)}
+    for iri, label in labels.items():
+        kind = F.nodes[next(n for n, d in F.nodes(data=True) if d["iri"] == iri)]["kind"]
+        if kind == "proposal":
+            assert label in drawn, "mermaid"
+    rows = list(csv.DictReader(io.StringIO(export.export(st_, "csv"), newline="")))
+    for row in rows:
+        for column in ("source_label", "target_label"):
+            cell = row[column][1:] if row[column].startswith("'") else row[column]
+            assert cell == expected[row[column.replace("_label", "")]], "csv"
+
+
+def _check_rdf_exports(st_):
+    """ttl, nt, jsonld of a store: rdflib, pyoxigraph and alignkg's loader each read back the same graph."""
+    from alignkg import export
+
+    want = _rdf_key(st_.rdf)
+    for fmt in ("ttl", "nt", "jsonld"):
+        for back in _read_rdf_back(export.export(st_, fmt), fmt):
+            assert _rdf_key(back) == want, fmt
+
+
+def _check_result_formats(st_):
+    """SELECT in json, xml, tsv (pyoxigraph reads them) and csv; CONSTRUCT in ttl, nt, jsonld: exact, or XML refused by name."""
+    import csv
+    import io
+
+    import pyoxigraph as ox
+
+    from alignkg import sparql
+    from alignkg.terms import XML_ILLEGAL
+
+    answer = sparql.execute(st_.rdf, 'SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), '
+                                     '"https://w3id.org/alignkg#fz")) }', timeout=None)
+    assert answer.rows
+    readers = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
+    unsafe = any(t is not None and XML_ILLEGAL.search(str(t)) for row in answer.rows for t in row)
+    want = sorted(tuple(_rdf_key_term(t) for t in row) for row in answer.rows)
+    for fmt, reader in readers.items():
+        try:
+            text = sparql.serialize(answer, fmt)
+        except AlignKGError as exc:
+            assert fmt == "xml" and unsafe and "SPARQL XML results cannot carry the value of ?" in str(exc), exc
+            continue
+        assert not (fmt == "xml" and unsafe)
+        back = ox.parse_query_results(text.encode("utf-8"), format=reader)
+        got = sorted(tuple(_rdf_key_term(_from_oxigraph(sol[v])) for v in ("s", "p", "o")) for sol in back)
+        assert got == want, fmt
+    rows = list(csv.reader(io.StringIO(sparql.serialize(answer, "csv"), newline="")))
+    assert sorted(tuple(r) for r in rows[1:]) == sorted(tuple(str(t) for t in row) for row in answer.rows)
+    graph = sparql.execute(st_.rdf, "CONSTRUCT WHERE { ?s ?p ?o }", timeout=None)
+    want_graph = _rdf_key(st_.rdf)
+    for fmt in ("ttl", "nt", "jsonld"):
+        for back in _read_rdf_back(sparql.serialize(graph, fmt), fmt):
+            assert _rdf_key(back) == want_graph, ("construct", fmt)
+
+
+def _rdf_key_term(term):
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    return (Literal(str(term)) if isinstance(term, Literal) and term.datatype == XSD.string else term).n3()
+
+
+def _nt_string(text):
+    """``text`` as an N-Triples string body: ASCII only, everything else as \\u escapes (surrogates too)."""
+    out = []
+    for c in text:
+        code = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif code < 0x20 or code >= 0x7f:
+            out.append(f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def test_control_characters_in_every_format(tmp_path):
+    """A label with BEL, NUL, CR, tab, U+0085, U+2028 and `&#7;`: ttl, nt, jsonld, dot, mermaid, csv, SPARQL json/tsv/csv read back exactly; GraphML, GEXF and SPARQL XML refuse with exit 2 naming the term (not well-formed XML before)."""
+    from alignkg import export
+
+    label = "bell\x07 nul\x00 cr\r tab\t nel\x85 ls\u2028 &#7; <b>"
+    f = tmp_path / "controls.nt"
+    f.write_text(f"<{AKG}fz-ctl> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{AKG}Proposal> .\n"
+                 f"<{AKG}fz-ctl> <http://www.w3.org/2000/01/rdf-schema#label> {_nt_string(label)} .\n",
+                 encoding="ascii")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+        st_ = Store([f])
+        _check_rdf_exports(st_)
+        _check_graph_exports(st_, {f"{AKG}fz-ctl": label})
+        _check_result_formats(st_)
+        for fmt in ("graphml", "gexf"):
+            with pytest.raises(AlignKGError, match=rf"^{fmt} cannot carry the label of akg:fz-ctl .* U\+0007"):
+                export.export(st_, fmt)
+    r = _runner()("sparql", "SELECT ?l WHERE { akg:fz-ctl rdfs:label ?l }", "--format", "xml", "--data", f)
+    assert_clean_error(r, "SPARQL XML results cannot carry the value of ?l", "U+0007")
+
+
+def test_deep_lists_and_blank_node_chains_export(tmp_path):
+    """A 2,000-item RDF list and a 3,000-long `_:b` chain (RecursionError, exit 70, before): every RDF export reads back, in rdflib, pyoxigraph and alignkg's own loader, to the same graph."""
+    items = " ".join(f'"item {i}"' for i in range(2000))
+    f = tmp_path / "deep.ttl"
+    f.write_text(TTL_HEAD + f"akg:fz-list akg:items ({items}) .\nakg:fz-nested akg:items "
+                 + "(" * 40 + '"core"' + ")" * 40 + " .\n")
+    chain = tmp_path / "chain.nt"
+    chain.write_text("".join(f"_:b{i} <{AKG}next> _:b{i + 1} .\n" for i in range(3000))
+                     + f"<{AKG}fz-chain> <{AKG}next> _:b0 .\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+        for data in ([f], [chain]):
+            st_ = Store(data)
+            _check_rdf_exports(st_)
+    r = _runner()("export", "--format", "ttl", "--data", chain)
+    assert r.code == 0 and r.out.startswith("@prefix"), r
+
+
+def _hostile_data_strategy(st):
+    """N-Triples documents whose terms try every trick: surrogates, controls, odd tags, datatypes, IRIs, deep lists."""
+    from rdflib.namespace import XSD
+
+    specials = [chr(i) for i in range(0x20)] + ["\x7f", "\x85", "\x9b", "\u2028", "\u2029", "\ufeff", "\ufffe",
+                                                "\uffff", '"', "\\", "'", "<", ">", "&", "&#7;", "#", ";", "|", "`",
+                                                "{", "}", "%%", "=", "+", "-", "@", "\U0001F680", "e\u0301"]
+    plain = st.text(st.characters(codec="utf-8"), max_size=12)
+    odd = st.lists(st.sampled_from(specials), max_size=6).map("".join)
+    surrogate = st.sampled_from(["\ud800", "\udfff", "\ud83d"])
+    text = st.lists(st.one_of(plain, plain, odd, odd, surrogate.filter(lambda _: True)), max_size=4).map("".join)
+    rare_surrogate = st.one_of(*([text] * 9), st.tuples(text, surrogate).map("".join))
+    language = st.sampled_from([None, None, None, "en", "en-GB", "EN-us", "x-a1b2", "de-CH-1996", "zh-Hant-TW",
+                                "en-dddddddddddd"])
+    typed = st.one_of(
+        st.tuples(st.integers(-10 ** 40, 10 ** 40).map(str), st.just(str(XSD.integer))),
+        st.tuples(st.sampled_from(["+01", "-0", "007"]), st.just(str(XSD.integer))),
+        st.tuples(st.sampled_from(["true", "false", "1", "0"]), st.just(str(XSD.boolean))),
+        st.tuples(st.sampled_from(["1.5E0", "INF", "-INF", "NaN", "1e400", "0.1", "-0.0E0"]), st.just(str(XSD.double))),
+        st.tuples(text, st.sampled_from([str(XSD.string), "http://example.org/dt#x", "urn:x:y", "tag:a,2020:%7e",
+                                         "http://example.org/\u00e9t\u00e9", "http://example.org/a b"])),
+    )
+    iri = st.sampled_from([f"{AKG}fz-target", "http://example.org/\u00fc?q=1&r=2#frag", "urn:uuid:1234",
+                           "http://example.org/%20", "file:///tmp/x", "http://[::1]/x", "akg:looks-compact",
+                           "http://example.org/a b"])
+    literal = st.one_of(st.tuples(rare_surrogate, language, st.none()), st.tuples(typed, st.none()).map(
+        lambda t: (t[0][0], None, t[0][1])))
+    return st.fixed_dictionaries({
+        "label": rare_surrogate, "definition": rare_surrogate, "technique": text,
+        "literals": st.lists(literal, max_size=4), "iris": st.lists(iri, max_size=2),
+        "list_length": st.sampled_from([0, 1, 3, 2000]), "chain": st.sampled_from([0, 2, 700]),
+    })
+
+
+def _write_hostile(data, path):
+    """Write ``data`` (from :func:`_hostile_data_strategy`) as N-Triples; say whether loading must refuse it."""
+    from alignkg.terms import BAD_IRI, LANGUAGE_TAG, SURROGATE
+
+    rdf, label, definition = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#label", \
+        "http://www.w3.org/2004/02/skos/core#definition"
+    p, t = f"<{AKG}fz-proposal>", f"<{AKG}fz-technique>"
+    lines = [f"{p} <{rdf}type> <{AKG}Proposal> .", f"{t} <{rdf}type> <{AKG}Technique> .",
+             f"{p} <{AKG}usesTechnique> {t} .", f"{p} <{label}> {_nt_string(data['label'])} .",
+             f"{p} <{definition}> {_nt_string(data['definition'])} .", f"{t} <{label}> {_nt_string(data['technique'])} ."]
+    bad = any(SURROGATE.search(data[k]) for k in ("label", "definition", "technique"))
+    for value, lang, datatype in data["literals"]:
+        suffix = f"@{lang}" if lang else (f"^^<{_iri_escape(datatype)}>" if datatype else "")
+        lines.append(f"{p} <{AKG}fzNote> {_nt_string(value)}{suffix} .")
+        bad |= bool(SURROGATE.search(value) or (lang and not LANGUAGE_TAG.match(lang))
+                    or (datatype and BAD_IRI.search(datatype)))
+    for i, target in enumerate(data["iris"]):
+        lines.append(f"{p} <{AKG}fzLink> <{_iri_escape(target)}> .")
+        bad |= bool(BAD_IRI.search(target))
+    if data["list_length"]:
+        n = data["list_length"]
+        lines.append(f"{p} <{AKG}fzItems> _:l0 .")
+        lines += [f'_:l{i} <{rdf}first> "item {i}" .\n_:l{i} <{rdf}rest> ' + (f"_:l{i + 1} ." if i + 1 < n else f"<{rdf}nil> .")
+                  for i in range(n)]
+    if data["chain"]:
+        lines.append(f"{p} <{AKG}fzNext> _:c0 .")
+        lines += [f"_:c{i} <{AKG}fzNext> _:c{i + 1} ." for i in range(data["chain"])]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return bad
+
+
+def _iri_escape(iri):
+    return "".join(c if 0x20 < ord(c) < 0x7f else f"\\u{ord(c):04X}" for c in iri)
+
+
+def test_fuzz_hostile_terms_round_trip_every_format(tmp_path):
+    """Generated user data (surrogates, controls, odd language tags and datatypes, odd IRIs, 2,000-item lists, 700-long blank-node chains): refused at load with file and line exactly when no syntax can carry it; otherwise every export and result format reads back exactly through an independent parser, or an XML format refuses, naming the term."""
+    hypothesis, st, fuzz = _hypothesis()
+    pytest.importorskip("pyoxigraph")
+    pytest.importorskip("pydot")
+    counter = FUZZ_COUNTS.setdefault("round trip", [0, 0])
+    fewer = hypothesis.settings(fuzz, max_examples=max(10, fuzz.max_examples // 3))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])  # small and fast
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+
+        @fewer
+        @hypothesis.given(_hostile_data_strategy(st))
+        def check(data):
+            f = tmp_path / "hostile.nt"
+            must_refuse = _write_hostile(data, f)
+            try:
+                st_ = Store([f])
+                st_.rdf
+            except DataError as exc:
+                assert must_refuse, exc
+                assert re.match(rf"^{re.escape(str(f))}:\d+: ", str(exc)), exc
+                counter[0] += 1
+                return
+            assert not must_refuse, "loaded what no syntax can write back"
+            _check_rdf_exports(st_)
+            _check_graph_exports(st_, {f"{AKG}fz-proposal": data["label"], f"{AKG}fz-technique": data["technique"]})
+            _check_result_formats(st_)
+            counter[0] += 1
+            counter[1] += 1
+
+        check()
+    print(f"fuzz round trip: {counter[0]} examples, {counter[1]} loaded and round-tripped")
+
+
 # ================================================================== No network
 
 _NET_EVENTS = frozenset({"socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
