@@ -228,12 +228,40 @@ def to_jsonld(rdf) -> str:
 
     from rdflib.plugins.shared.jsonld.context import Context
 
-    converter = _flat_jsonld_converter()(Context(jsonld_context()), True, False)
-    doc = converter.convert(stable_blank_nodes(rdf))
+    graph = stable_blank_nodes(rdf)
+    context = _jsonld_context_for(graph)
+    converter = _flat_jsonld_converter()(Context(context), True, False)
+    doc = converter.convert(graph)
     if isinstance(doc, list):
         doc = {"@graph": doc}
-    doc["@context"] = jsonld_context()
+    doc["@context"] = context
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _jsonld_context_for(graph) -> dict:
+    """:func:`jsonld_context` without the prefixes that an IRI of ``graph`` uses as its scheme.
+
+    JSON-LD reads ``akg:x`` as a compact IRI whenever ``akg`` is a prefix, so
+    a real IRI with the scheme ``akg:`` would come back as
+    ``https://w3id.org/alignkg#x``; without the prefix, both are written in full.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, URIRef
+    >>> g = Graph()
+    >>> g.add((URIRef("akg:odd"), URIRef("http://e/p"), URIRef("http://e/o")))
+    <Graph identifier=... (<class 'rdflib.graph.Graph'>)>
+    >>> "akg" in _jsonld_context_for(g), "skos" in _jsonld_context_for(g)
+    (False, True)
+    """
+    from rdflib import Literal
+
+    context = jsonld_context()
+    iris = {str(t.datatype) if isinstance(t, Literal) else str(t) for triple in graph for t in triple
+            if not isinstance(t, Literal) or t.datatype}
+    clash = {prefix for prefix, ns in context.items()
+             if any(iri.startswith(prefix + ":") and not iri.startswith(ns) for iri in iris)}
+    return {prefix: ns for prefix, ns in context.items() if prefix not in clash}
 
 
 #: RDF lists nest as JSON-LD ``@list`` at most this deep; deeper ones are written as their triples.
@@ -249,6 +277,8 @@ def _flat_jsonld_converter():
       is used);
     - lists nest as ``@list`` at most :data:`MAX_JSONLD_LIST_NESTING` deep;
     - subjects come in sorted order, so the same graph gives the same bytes;
+    - ``""``, ``0`` and ``false`` are written as value objects, since rdflib
+      dropped a falsy value when the property had another;
     - an ``xsd:double`` keeps its lexical form (a JSON number cannot say
       ``INF`` or ``NaN``, nor keep ``1.50E0`` as written);
     - blank nodes that only other blank nodes point at, in a cycle, are
@@ -291,7 +321,12 @@ def _flat_jsonld_converter():
                 return {self.context.id_key: o.n3()}
             if isinstance(o, Literal) and o.datatype == XSD.double:
                 return {self.context.type_key: self.context.to_symbol(o.datatype), self.context.value_key: str(o)}
-            return super().to_raw_value(graph, s, o, nodemap)
+            raw = super().to_raw_value(graph, s, o, nodemap)
+            if isinstance(o, Literal) and not isinstance(raw, dict) and not raw:
+                # "", 0 and false as bare JSON: rdflib's add_to_node tests the values it has so far for
+                # truth, and a second value of the same property replaced a falsy first one
+                return {self.context.value_key: raw}
+            return raw
 
     return FlatConverter
 

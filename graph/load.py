@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import ONTOLOGY_DIR, SHAPES_FILE
 from .errors import DataError
-from .terms import badsyntax_line, check_graph, cr_line_ends, line_number, number_too_long
+from .terms import badsyntax_line, check_graph, cr_line_ends, iri_needles, line_number, line_of, number_too_long
 
 #: File extension -> rdflib parser name.
 FORMATS = {
@@ -190,8 +190,7 @@ def _check_terms(path, text: str, graph) -> None:
             if isinstance(term, URIRef):
                 bad = _BAD_IRI.search(term)
                 if bad:
-                    start = max(term.rfind(sep, 0, bad.start()) for sep in "/#:") + 1
-                    line = _line_of(text, f"<{term}>", term[start:bad.start() + 1])
+                    line = line_of(text, *iri_needles(term))  # as written, or with the character escaped
                     char = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
                     shown = term if len(term) <= 80 else term[:77] + "..."
                     raise DataError(f"{_where(path, line)}: invalid IRI <{shown}>: it contains {char}")

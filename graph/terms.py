@@ -170,7 +170,7 @@ def term_problem(term) -> tuple[str, tuple[str, ...]] | None:
                                                                                                "@forSome")
     if isinstance(term, URIRef):
         why = iri_problem(term)
-        return (f"invalid IRI <{_shown(term, 80)}>: {why}", _needles(term)) if why else None
+        return (f"invalid IRI <{_shown(term, 80)}>: {why}", iri_needles(term)) if why else None
     if isinstance(term, BNode):
         bad = SURROGATE.search(term)
         if bad or not BLANK_LABEL.match(term):
@@ -189,14 +189,14 @@ def term_problem(term) -> tuple[str, tuple[str, ...]] | None:
         if term.datatype is not None:
             why = iri_problem(term.datatype)
             if why:
-                return f"invalid datatype IRI <{_shown(term.datatype, 80)}>: {why}", _needles(term.datatype)
+                return f"invalid datatype IRI <{_shown(term.datatype, 80)}>: {why}", iri_needles(term.datatype)
         if term.language is not None and not LANGUAGE_TAG.match(term.language):
             return (f"invalid language tag {_shown(term.language)!r} on {_shown(lexical, 30)!r}: a tag is letters, "
                     "digits and '-' (such as en or en-GB)", (term.language,))
     return None
 
 
-def _needles(iri: str) -> tuple[str, ...]:
+def iri_needles(iri: str) -> tuple[str, ...]:
     """What to search a file for to find ``iri``: as written, with its bad character escaped, or its tail."""
     bad = SURROGATE.search(iri) or BAD_IRI.search(iri)
     if not bad:
