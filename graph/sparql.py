@@ -205,7 +205,11 @@ def serialize(answer: Answer, fmt: str) -> str:
         return render(shape(answer), fmt)
     if fmt == "tsv":
         return _tsv(answer)
-    if fmt == "xml" or (fmt == "csv" and answer.type == "SELECT") or (fmt == "json" and answer.type == "ASK"):
+    if fmt == "xml":
+        from .terms import sparql_xml  # rdflib's writer drops 0 and false, and loses carriage returns
+
+        return sparql_xml(answer)
+    if (fmt == "csv" and answer.type == "SELECT") or (fmt == "json" and answer.type == "ASK"):
         from rdflib.query import Result as RdflibResult
 
         res = RdflibResult(answer.type)
@@ -215,9 +219,7 @@ def serialize(answer: Answer, fmt: str) -> str:
             res.vars = answer.vars
             res.bindings = [{v: t for v, t in zip(answer.vars, row) if t is not None} for row in answer.rows]
         text = res.serialize(format=fmt)
-        from .terms import finish_result  # XML: refuse what XML 1.0 cannot write, keep carriage returns
-
-        return finish_result(answer, fmt, text.decode("utf-8") if isinstance(text, bytes) else text)
+        return text.decode("utf-8") if isinstance(text, bytes) else text
     if fmt in _SERIALIZERS:
         raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE graphs; use json, xml, csv or tsv for {answer.type}")
     return render(shape(answer), fmt)
@@ -225,13 +227,15 @@ def serialize(answer: Answer, fmt: str) -> str:
 
 def _tsv(answer: Answer) -> str:
     """SPARQL 1.1 TSV: a header of ?variables, then terms in Turtle syntax, tabs and newlines escaped."""
+    from .terms import nt_term
+
     if answer.type == "ASK":
         return "?_askResult\n" + ("true" if answer.boolean else "false") + "\n"
     lines = ["\t".join(f"?{v}" for v in answer.vars)]
     for row in answer.rows:
         cells = []
         for term in row:
-            text = "" if term is None else term.n3()
+            text = "" if term is None else nt_term(term)  # one line, never a """long string"""
             cells.append(text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
         lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"

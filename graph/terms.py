@@ -362,17 +362,91 @@ def check_result_terms(answer, fmt: str):
                     check_xml_text(str(term.datatype), f"datatype of ?{var}", "SPARQL XML results")
 
 
-def finish_result(answer, fmt: str, text: str) -> str:
-    """A SPARQL result document that parses back to ``answer``: checked, carriage returns kept.
+def nt_term(term) -> str:
+    """An RDF term in N-Triples syntax, always on one line: the form SPARQL TSV results use too.
 
-    The one call the SPARQL serialiser makes after writing a result in
-    ``fmt`` (see :func:`check_result_terms` and :func:`xml_keep_cr`).
+    Unlike rdflib's ``n3()``, a literal with a line break is never written
+    as a ``\"\"\"long string\"\"\"`` (which TSV readers refuse), and tabs,
+    line feeds and carriage returns are escaped, so a TSV cell stays one cell.
+
+    Examples
+    --------
+    >>> from rdflib import BNode, Literal, URIRef
+    >>> nt_term(Literal('a "b"\\n\\tc', lang="en")), nt_term(Literal(0)), nt_term(URIRef("http://e/x"))
+    ('"a \\\\"b\\\\"\\\\n\\\\tc"@en', '"0"^^<http://www.w3.org/2001/XMLSchema#integer>', '<http://e/x>')
+    """
+    from rdflib import BNode, Literal
+    from rdflib.namespace import XSD
+
+    if isinstance(term, Literal):
+        text = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                .replace("\r", "\\r").replace("\t", "\\t"))
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return f"<{term}>"
+
+
+def sparql_xml(answer) -> str:
+    """The SPARQL 1.1 Query Results XML of a SELECT or ASK answer, which any XML parser reads back exactly.
+
+    Written here rather than by rdflib, whose writer drops the value of a
+    literal that is false in Python (``0``, ``false``, ``0.0``) and leaves
+    carriage returns for the parser to turn into line feeds. A term XML 1.0
+    cannot carry is refused (:func:`check_result_terms`).
+
+    Parameters
+    ----------
+    answer : graph.sparql.Answer
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> finish_result(SimpleNamespace(vars=[], rows=[]), "xml", "<sparql>a\\rb</sparql>")
-    '<sparql>a&#13;b</sparql>'
+    >>> from rdflib import Literal, Variable
+    >>> print(sparql_xml(SimpleNamespace(type="SELECT", vars=[Variable("n")], rows=[(Literal(0),)])))
+    <?xml version="1.0" encoding="UTF-8"?>
+    <sparql xmlns="http://www.w3.org/2005/sparql-results#">
+      <head><variable name="n"/></head>
+      <results>
+        <result><binding name="n"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">0</literal></binding></result>
+      </results>
+    </sparql>
+    <BLANKLINE>
     """
-    check_result_terms(answer, fmt)
-    return xml_keep_cr(text) if fmt == "xml" else text
+    from xml.sax.saxutils import escape, quoteattr
+
+    from rdflib import BNode, Literal
+
+    def text(value):
+        return xml_keep_cr(escape(str(value)))
+
+    def attr(value):
+        return xml_keep_cr(quoteattr(str(value), {"\n": "&#10;", "\t": "&#9;"}))
+
+    head = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if answer.type == "ASK":
+        return "\n".join(head + ["  <head/>", f"  <boolean>{'true' if answer.boolean else 'false'}</boolean>",
+                                 "</sparql>", ""])
+    check_result_terms(answer, "xml")
+    lines = head + ["  <head>" + "".join(f"<variable name={attr(v)}/>" for v in answer.vars) + "</head>",
+                    "  <results>"]
+    for row in answer.rows:
+        cells = []
+        for var, term in zip(answer.vars, row):
+            if term is None:
+                continue
+            if isinstance(term, Literal):
+                extra = (f" xml:lang={attr(term.language)}" if term.language
+                         else f" datatype={attr(term.datatype)}" if term.datatype is not None else "")
+                value = f"<literal{extra}>{text(term)}</literal>"
+            elif isinstance(term, BNode):
+                value = f"<bnode>{text(term)}</bnode>"
+            else:
+                value = f"<uri>{text(term)}</uri>"
+            cells.append(f"<binding name={attr(var)}>{value}</binding>")
+        lines.append("    <result>" + "".join(cells) + "</result>")
+    return "\n".join(lines + ["  </results>", "</sparql>", ""])

@@ -858,7 +858,9 @@ def _rdf_key(graph):
     from rdflib import BNode, Literal
     from rdflib.namespace import XSD
 
-    def plain(t):
+    def plain(t):  # "x" and "x"^^xsd:string are one literal; language tags compare case-insensitively
+        if isinstance(t, Literal) and t.language:
+            return Literal(str(t), lang=t.language.lower())
         return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD.string else t
 
     triples = [(s, p, plain(o)) for s, p, o in graph]
@@ -1031,6 +1033,8 @@ def _rdf_key_term(term):
     from rdflib import Literal
     from rdflib.namespace import XSD
 
+    if isinstance(term, Literal) and term.language:
+        return Literal(str(term), lang=term.language.lower()).n3()
     return (Literal(str(term)) if isinstance(term, Literal) and term.datatype == XSD.string else term).n3()
 
 
