@@ -396,8 +396,10 @@ def sparql_xml(answer) -> str:
 
     Written here rather than by rdflib, whose writer drops the value of a
     literal that is false in Python (``0``, ``false``, ``0.0``) and leaves
-    carriage returns for the parser to turn into line feeds. A term XML 1.0
-    cannot carry is refused (:func:`check_result_terms`).
+    carriage returns for the parser to turn into line feeds. Line breaks,
+    tabs and leading or trailing spaces are written as character references,
+    which no reader trims. A term XML 1.0 cannot carry is refused
+    (:func:`check_result_terms`).
 
     Parameters
     ----------
@@ -422,7 +424,14 @@ def sparql_xml(answer) -> str:
     from rdflib import BNode, Literal
 
     def text(value):
-        return xml_keep_cr(escape(str(value)))
+        # white space as character references: a reader may trim the raw white space around a
+        # literal's text (pyoxigraph does: a label "\n" came back as "")
+        body = escape(str(value)).replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;")
+        core = body.strip(" ")
+        if not core:
+            return "&#32;" * len(body)
+        lead, trail = len(body) - len(body.lstrip(" ")), len(body) - len(body.rstrip(" "))
+        return "&#32;" * lead + core + "&#32;" * trail
 
     def attr(value):
         return xml_keep_cr(quoteattr(str(value), {"\n": "&#10;", "\t": "&#9;"}))

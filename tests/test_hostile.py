@@ -80,6 +80,10 @@ COVERED_ELSEWHERE = [
     ("Maps and output", "map opened in a browser",
      "no request leaves the page (every non-file URL is aborted and counted)",
      "tests/test_browser.py::test_map_draws_offline_with_all_nodes_and_a_click_opens_the_panel"),
+    ("Exports and result formats", "quotes, entities, Mermaid directives, DOT escapes, CR and a control character in labels",
+     "GraphML and GEXF read back exactly with networkx (CR as `&#13;`), or refuse a control character naming the "
+     "term; DOT, Mermaid and CSV escaped",
+     "tests/test_export.py::test_xml_exports_survive_hostile_text"),
     ("Queries", "SERVICE, FROM / FROM NAMED, updates, LOAD, syntax errors, empty query",
      "exit 2 with `SERVICE is not allowed`, `FROM / FROM NAMED are not allowed`, `updates`, `line 2, column 3`, "
      "`empty query`",
