@@ -1081,6 +1081,10 @@ def test_control_characters_in_every_format(tmp_path):
                 export.export(st_, fmt)
     r = _runner()("sparql", "SELECT ?l WHERE { akg:fz-ctl rdfs:label ?l }", "--format", "xml", "--data", f)
     assert_clean_error(r, "SPARQL XML results cannot carry the value of ?l", "U+0007")
+    out = tmp_path / "g.graphml"
+    r = _runner()("export", "--format", "graphml", "--output", out, "--data", f)
+    assert_clean_error(r, "graphml cannot carry the label of akg:fz-ctl", "U+0007")
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["controls.nt"]
 
 
 def test_deep_lists_and_blank_node_chains_export(tmp_path):
