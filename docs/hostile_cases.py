@@ -45,6 +45,17 @@ stale. Rows marked *elsewhere* are tested in another module and only listed here
   buffering is quadratic in the length of a line (a 1 MB literal took 5 s, 5 MB two
   minutes); now a 20 MB line parses in half a second, and a too-long literal is refused
   with its line.
+- **What no RDF syntax can write back is refused when the file is read**, with file and line
+  (`alignkg.terms.check_graph`): a lone surrogate (`"\\uD800"`, half of a UTF-16 pair), an N3
+  formula or variable, a datatype IRI that is no IRI, a language tag with characters no syntax
+  allows, a blank node label N-Triples cannot write. Nothing downstream (show, render, every
+  export and result format) then meets them.
+- **Numbers past Python's 4,300-digit limit** are refused with file and line, in Turtle and
+  JSON-LD alike. **Lines end at `\\n`, `\\r\\n` or a lone `\\r`**, as Turtle and N-Triples say;
+  a Turtle file with only `\\r` line ends (old Mac) is read (rdflib's parser failed on it), and
+  errors in it are on the right line.
+- **Conflicting `akg:number` values** (SHACL reports them): read commands use the smallest, so
+  the answer is the same on every run with or without the cache.
 - **Devices and sockets are refused** (`/dev/zero` would fill memory); a pipe is read like a
   file. A UTF-8 byte-order mark is accepted; any other encoding is refused with the line and
   byte.
@@ -64,14 +75,26 @@ stale. Rows marked *elsewhere* are tested in another module and only listed here
 - **CSV cells that a spreadsheet would run as a formula** (starting with `=`, `+`, `-`, `@`,
   tab or CR) get a leading `'` in the CSV of read commands, as OWASP advises; numbers such as
   `-1.5` are left alone, and a row with a carriage return in a cell is fully quoted.
-  `sparql --format csv` (the SPARQL 1.1 results format) and `export --format csv` are not
-  altered.
+  `sparql --format csv` (the SPARQL 1.1 results format) is not altered; `export --format csv`
+  also quotes a cell that starts with `'`, so dropping one leading `'` gives every cell back.
+- **Every export and result format reads back exactly** through a parser that is not ours
+  (rdflib and pyoxigraph for Turtle, N-Triples, JSON-LD and SPARQL results, `xml.etree` and
+  networkx for GraphML and GEXF, pydot for DOT, the csv module), or is refused with exit 2
+  naming the term: XML 1.0 cannot write most C0 control characters at all, so GraphML, GEXF
+  and SPARQL XML refuse a label with one (carriage returns are written `&#13;`); DOT and
+  Mermaid write control characters as entities; deep lists and long blank-node chains are
+  written without recursion (Turtle nests at most 8 deep). A property-based test generates
+  hostile user data and checks all of them.
 - **Maps**: user text is only ever embedded as JSON with `<`, `>`, `&` escaped and inserted
   with `textContent`/`innerText`; the page title is HTML-escaped. Checked in the HTML and in
   headless Chromium (no injected element, no dialog, no request).
-- **Outputs** are written to a temporary file and renamed; an existing file needs `--force`;
-  a failure (simulated disk full, during the write or at the rename) leaves no temporary file
-  and the old file intact. As root, `chmod` does not make a folder read-only, so that test
+- **Outputs** are written to a temporary file (a short name, `.alignkg-XXXXXXXX.tmp`, so a name
+  near the 255-byte limit works) and renamed; an existing file needs `--force`, and only a
+  regular file is ever replaced (never a device node or FIFO, even with `--force`; a link to a
+  file replaces the file); the replaced file keeps its mode, a new one gets 0666 less the umask;
+  `-o -` writes to stdout; a failure (simulated disk full, during the write or at the rename)
+  leaves no temporary file and the old file intact. A path that cannot be written (a file where
+  a folder should be, a name too long, stdout on `/dev/full`) is exit 2 naming it. As root, `chmod` does not make a folder read-only, so that test
   skips and a simulated `EACCES` covers the message.
 - **Fuzzing** (hypothesis): generated Turtle through `--data` in ten commands, generated
   names through the resolver and `show`, generated SPARQL through `alignkg sparql`; only exit

@@ -370,9 +370,28 @@ def _out(G, node, relation):
     return sorted((v for _, v, k in G.out_edges(node, keys=True) if k == relation), key=lambda n: G.nodes[n]["label"])
 
 
+def _resolve_story_subject(G, name) -> str:
+    """A proposal or training story named ``name``; a name of another kind says what it is instead."""
+    from .errors import NameNotFound
+
+    try:
+        return resolve(G, name, kinds={"proposal", "training-story"})
+    except NameNotFound:
+        try:
+            other = resolve(G, name)
+        except AlignKGError:
+            other = None
+        if other is None:
+            raise
+        data = G.nodes[other]
+        raise AlignKGError(f"{data['label']!r} ({data.get('short') or other}) is a {data['kind'].replace('-', ' ')}, "
+                           "not a proposal: story expects a proposal or a training story "
+                           "(see 'alignkg list proposals'; 'alignkg show' describes any entity)") from None
+
+
 def story(G, name) -> Result:
     """The training story of a proposal (or a story named directly)."""
-    iri = resolve(G, name, kinds={"proposal", "training-story"})
+    iri = _resolve_story_subject(G, name)
     if G.nodes[iri]["kind"] == "proposal":
         stories = _out(G, iri, "hasTrainingStory")
         if not stories:

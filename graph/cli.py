@@ -41,15 +41,35 @@ class AlignGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = 0
+        except OSError as exc:  # stdout that cannot take the answer (> /dev/full) is bad input: exit 2
+            if not _raised_in_echo(exc) or os.environ.get("ALIGNKG_DEBUG"):
+                code = _internal_error(exc)
+            else:
+                from .output import discard_stdout
+
+                discard_stdout()
+                code = _fail(f"stdout: cannot write ({exc.strerror or exc})", 2)
         except Exception as exc:  # a bug, not bad input: still one line, unless debugging
-            if os.environ.get("ALIGNKG_DEBUG"):
-                raise
-            code = _fail(f"internal error ({type(exc).__name__}: {exc}); please report it, "
-                         "and set ALIGNKG_DEBUG=1 to see the traceback", 70)
+            code = _internal_error(exc)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _internal_error(exc) -> int:
+    """A bug, not bad input: one line and exit 70, or the traceback with ALIGNKG_DEBUG=1."""
+    if os.environ.get("ALIGNKG_DEBUG"):
+        raise exc
+    return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it, "
+                 "and set ALIGNKG_DEBUG=1 to see the traceback", 70)
+
+
+def _raised_in_echo(exc) -> bool:
+    """True when ``exc`` was raised while click.echo wrote to stdout."""
+    import traceback
+
+    return any(frame.f_code is click.utils.echo.__code__ for frame, _ in traceback.walk_tb(exc.__traceback__))
 
 
 def _fail(message: str, code: int) -> int:
@@ -328,19 +348,23 @@ def compare(names, by, fmt, data):
 @click.option("--compare", nargs=2, metavar="A B", help="Map two proposals: shared versus distinct dependencies.")
 @click.option("--what-if", "what_if", multiple=True, metavar="NAME",
               help="Map what loses support if NAME fails; repeatable.")
-@click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/).")
+@click.option("--output", "-o", metavar="PATH", help="Where to write the HTML (default: under output/; '-': stdout).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
 @click.option("--all", "full", is_flag=True, help="Open on the whole graph instead of the overview.")
 def render(focus, compare, what_if, output, force, data, full):
     """Write an interactive, self-contained HTML map and print its path."""
-    if focus and data:  # perhaps a user's story: marks its inherited risks and nearest proposals (graph/review.py)
-        return _render_review(focus, compare, what_if, output, force, data)
     from .render import write_map
 
-    path = write_map(store(data).nx, focus=focus, output=output, force=force,
+    G = store(data).nx
+    if focus and data:  # perhaps a user's story: mark its inherited risks and nearest proposals
+        from .review import mark_focus
+
+        mark_focus(G, focus)
+    path = write_map(G, focus=focus, output=output, force=force,
                      compare=compare or None, what_if=list(what_if) or None, full=full)
-    click.echo(_shown(path))
+    if output != "-":  # with -o - the page itself went to stdout
+        click.echo(_shown(path))
 
 
 QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
@@ -454,7 +478,7 @@ def serve(host, port, timeout, limit, cors, data):
 @click.option("--format", "fmt", required=True, metavar="FORMAT",
               type=click.Choice(["ttl", "jsonld", "nt", "graphml", "gexf", "mermaid", "dot", "csv"]),
               help="ttl, jsonld, nt (RDF); graphml, gexf (Gephi, Cytoscape); mermaid; dot; csv (edge list).")
-@click.option("--output", "-o", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
+@click.option("--output", "-o", metavar="PATH", help="Write to PATH (atomically) instead of stdout ('-': stdout).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
 def export(fmt, output, force, data):
@@ -464,10 +488,10 @@ def export(fmt, output, force, data):
     from .output import write_atomic
 
     text = run_export(store(data), fmt)
-    if output:
+    if output and output != "-":
         click.echo(_shown(write_atomic(output, text, force=force)))
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        write_atomic("-", text if text.endswith("\n") else text + "\n")
 
 
 @cli.command()
@@ -554,18 +578,6 @@ def check(ctx, file, fmt):
                     if fmt == "json" else None), fmt)
     if not complete:
         ctx.exit(1)
-
-
-def _render_review(focus, compare, what_if, output, force, data):
-    """``render --focus NAME --data FILE``: the map of NAME with the review's marks (inherited risks, nearest proposals)."""
-    from .render import write_map
-    from .review import mark_focus
-
-    G = store(data).nx
-    mark_focus(G, focus)
-    path = write_map(G, focus=focus, output=output, force=force, compare=compare or None,
-                     what_if=list(what_if) or None)
-    click.echo(_shown(path))
 
 
 def main():

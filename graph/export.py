@@ -51,7 +51,6 @@ RDF_FORMATS = frozenset({"ttl", "jsonld", "nt"})
 #: Header of the CSV edge list.
 CSV_COLUMNS = ("source", "source_label", "relation", "target", "target_label", "dependency", "sections")
 
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -97,20 +96,34 @@ def stable_blank_nodes(graph):
 
     from .namespace import PREFIXES
 
-    memo, visiting = {}, set()
+    memo = {}
+
+    def digest(root):
+        """A blank node's name-to-be: a hash of its triples, nested blank nodes by their own hash.
+
+        Iterative (a 2,000-item RDF list is a chain of 2,000 blank nodes) and
+        linear: each node is hashed once. A node met again on the current path
+        (a cycle of blank nodes) counts as ``[cycle]``.
+        """
+        stack, on_path = [(root, False)], set()
+        while stack:
+            node, expanded = stack.pop()
+            if node in memo:
+                continue
+            if not expanded:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((o, False) for o in graph.objects(node)
+                             if isinstance(o, BNode) and o not in memo and o not in on_path)
+                continue
+            parts = sorted(f"{p.n3()} {memo.get(o, '[cycle]') if isinstance(o, BNode) else o.n3()}"
+                           for p, o in graph.predicate_objects(node))
+            memo[node] = "[" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest() + "]"
+            on_path.discard(node)
+        return memo[root]
 
     def content(node):
-        if not isinstance(node, BNode):
-            return node.n3()
-        if node in memo:
-            return memo[node]
-        if node in visiting:  # a cycle of blank nodes: named by what lies outside it
-            return "[cycle]"
-        visiting.add(node)
-        parts = sorted(f"{p.n3()} {content(o)}" for p, o in graph.predicate_objects(node))
-        visiting.discard(node)
-        memo[node] = "[" + " ; ".join(parts) + "]"
-        return memo[node]
+        return digest(node) if isinstance(node, BNode) else node.n3()
 
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
     by_digest = defaultdict(list)
@@ -168,7 +181,35 @@ def to_turtle(rdf) -> str:
     <BLANKLINE>
     akg:p a akg:Proposal .
     """
-    return stable_blank_nodes(rdf).serialize(format="turtle")
+    import io as _io
+
+    out = _io.BytesIO()
+    _shallow_turtle_serializer()(stable_blank_nodes(rdf)).serialize(out, encoding="utf-8")
+    return out.getvalue().decode("utf-8")
+
+
+#: Blank nodes nest as ``[ ... ]`` or ``( ... )`` at most this deep in Turtle; deeper ones get a label.
+MAX_TURTLE_NESTING = 8
+
+
+def _shallow_turtle_serializer():
+    """rdflib's Turtle serialiser, nesting blank nodes at most :data:`MAX_TURTLE_NESTING` deep.
+
+    rdflib writes a blank node used once inline, recursively, so a chain of
+    a thousand blank nodes (nested lists, N-Triples ``_:b1 :p _:b2 . _:b2
+    :p _:b3 ...``) hit Python's recursion limit, and even a shallower nesting
+    gives Turtle that parsers refuse as nested too deeply. Past the cap the
+    node is written by its label (``_:b...``) and described on its own.
+    """
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    class ShallowTurtleSerializer(TurtleSerializer):
+        def p_squared(self, node, position, newline=False):
+            if self.depth >= MAX_TURTLE_NESTING:
+                return False
+            return super().p_squared(node, position, newline)
+
+    return ShallowTurtleSerializer
 
 
 def to_jsonld(rdf) -> str:
@@ -183,9 +224,111 @@ def to_jsonld(rdf) -> str:
     >>> doc["@context"]["akg"], doc["@type"]
     ('https://w3id.org/alignkg#', 'akg:Proposal')
     """
-    text = stable_blank_nodes(rdf).serialize(format="json-ld", context=jsonld_context(), indent=2,
-                                             sort_keys=True, ensure_ascii=False)
-    return text if text.endswith("\n") else text + "\n"
+    import json
+
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    graph = stable_blank_nodes(rdf)
+    context = _jsonld_context_for(graph)
+    converter = _flat_jsonld_converter()(Context(context), True, False)
+    doc = converter.convert(graph)
+    if isinstance(doc, list):
+        doc = {"@graph": doc}
+    doc["@context"] = context
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _jsonld_context_for(graph) -> dict:
+    """:func:`jsonld_context` without the prefixes that an IRI of ``graph`` uses as its scheme.
+
+    JSON-LD reads ``akg:x`` as a compact IRI whenever ``akg`` is a prefix, so
+    a real IRI with the scheme ``akg:`` would come back as
+    ``https://w3id.org/alignkg#x``; without the prefix, both are written in full.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, URIRef
+    >>> g = Graph()
+    >>> g.add((URIRef("akg:odd"), URIRef("http://e/p"), URIRef("http://e/o")))
+    <Graph identifier=... (<class 'rdflib.graph.Graph'>)>
+    >>> "akg" in _jsonld_context_for(g), "skos" in _jsonld_context_for(g)
+    (False, True)
+    """
+    from rdflib import Literal
+
+    context = jsonld_context()
+    iris = {str(t.datatype) if isinstance(t, Literal) else str(t) for triple in graph for t in triple
+            if not isinstance(t, Literal) or t.datatype}
+    clash = {prefix for prefix, ns in context.items()
+             if any(iri.startswith(prefix + ":") and not iri.startswith(ns) for iri in iris)}
+    return {prefix: ns for prefix, ns in context.items() if prefix not in clash}
+
+
+#: RDF lists nest as JSON-LD ``@list`` at most this deep; deeper ones are written as their triples.
+MAX_JSONLD_LIST_NESTING = 8
+
+
+def _flat_jsonld_converter():
+    """rdflib's JSON-LD converter, made flat, deterministic and exact.
+
+    - rdflib describes a blank node object by recursing into it, so a chain
+      of a thousand blank nodes hit Python's recursion limit; here each one
+      is queued and described at the top level (``{"@id": "_:b..."}`` where it
+      is used);
+    - lists nest as ``@list`` at most :data:`MAX_JSONLD_LIST_NESTING` deep;
+    - subjects come in sorted order, so the same graph gives the same bytes;
+    - ``""``, ``0`` and ``false`` are written as value objects, since rdflib
+      dropped a falsy value when the property had another;
+    - an ``xsd:double`` keeps its lexical form (a JSON number cannot say
+      ``INF`` or ``NaN``, nor keep ``1.50E0`` as written);
+    - blank nodes that only other blank nodes point at, in a cycle, are
+      described too (rdflib dropped them).
+    """
+    from rdflib import RDF, BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+    from rdflib.plugins.serializers.jsonld import Converter
+
+    class FlatConverter(Converter):
+        def from_graph(self, graph):
+            nodemap, self._pending, self._in_lists, self._depth = {}, [], set(), 0
+            subjects = sorted(set(graph.subjects()))
+            for s in subjects:
+                if isinstance(s, URIRef) or (isinstance(s, BNode) and not any(graph.subjects(None, s))):
+                    self.process_subject(graph, s, nodemap)
+            while True:
+                while self._pending:
+                    self.process_subject(graph, self._pending.pop(), nodemap)
+                left = [s for s in subjects if isinstance(s, BNode) and s.n3() not in nodemap and s not in self._in_lists]
+                if not left:
+                    break
+                self._pending.append(left[0])
+            return list(nodemap.values())
+
+        def to_raw_value(self, graph, s, o, nodemap):
+            if isinstance(o, BNode):
+                items = self.to_collection(graph, o) if self._depth < MAX_JSONLD_LIST_NESTING else None
+                if items is not None:
+                    node = o
+                    while isinstance(node, BNode) and node not in self._in_lists:
+                        self._in_lists.add(node)
+                        node = graph.value(node, RDF.rest)
+                    self._depth += 1
+                    try:
+                        return {self.context.list_key: [self.to_raw_value(graph, s, item, nodemap) for item in items]}
+                    finally:
+                        self._depth -= 1
+                self._pending.append(o)
+                return {self.context.id_key: o.n3()}
+            if isinstance(o, Literal) and o.datatype == XSD.double:
+                return {self.context.type_key: self.context.to_symbol(o.datatype), self.context.value_key: str(o)}
+            raw = super().to_raw_value(graph, s, o, nodemap)
+            if isinstance(o, Literal) and not isinstance(raw, dict) and not raw:
+                # "", 0 and false as bare JSON: rdflib's add_to_node tests the values it has so far for
+                # truth, and a second value of the same property replaced a falsy first one
+                return {self.context.value_key: raw}
+            return raw
+
+    return FlatConverter
 
 
 def to_ntriples(rdf) -> str:
@@ -200,16 +343,12 @@ def to_ntriples(rdf) -> str:
     <http://example.org/b> <http://example.org/p> <http://example.org/c> .
     """
     text = stable_blank_nodes(rdf).serialize(format="nt")
-    lines = sorted(line for line in text.splitlines() if line.strip())
+    # split on line feeds only: str.splitlines also breaks at U+0085, U+2028, \x0b ... inside literals
+    lines = sorted(line for line in text.split("\n") if line.strip())
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 # -- the projection, flattened -----------------------------------------------
-
-
-def _xml_text(value: str) -> str:
-    """Drop the characters XML 1.0 cannot carry (C0 controls but tab and newlines, surrogates, U+FFFE/F)."""
-    return _XML_UNSAFE.sub("", value)
 
 
 def _local_name(iri: str) -> str:
@@ -279,7 +418,7 @@ def flat_graph(G, kinds=EXPORT_KINDS) -> nx.MultiDiGraph:
             "alt_labels": "; ".join(str(a) for a in d.get("alt_labels") or []),
             "sources": cite(d.get("sections") or []),
         }
-        F.add_node(ids[n], **{k: _xml_text(v) for k, v in attrs.items()})
+        F.add_node(ids[n], **attrs)
         if isinstance(d.get("number"), int) and not isinstance(d.get("number"), bool):
             F.nodes[ids[n]]["number"] = d["number"]
     edges = sorted(
@@ -296,16 +435,47 @@ def flat_graph(G, kinds=EXPORT_KINDS) -> nx.MultiDiGraph:
             "criteria": "; ".join(str(c) for c in d.get("criteria") or []),
         }
         F.add_edge(ids[u], ids[v], key=f"e{i}",
-                   **{k: _xml_text(val) for k, val in text.items()},
+                   **text,
                    dependency=bool(d.get("dependency")), hierarchy=bool(d.get("hierarchy")),
                    derived=bool(d.get("derived")))
     return F
 
 
-def _xml_document(lines) -> str:
-    """networkx's lines of XML behind one UTF-8 declaration (whether or not networkx wrote one)."""
-    body = [line for line in lines if not line.startswith("<?xml")]
-    return _XML_DECLARATION + "\n".join(body) + "\n"
+def _xml_checked(F, fmt: str):
+    """``F`` if XML 1.0 can carry every text in it; else exit 2 naming the node or edge and the field.
+
+    Control characters other than tab and line breaks have no XML 1.0
+    spelling at all (:func:`graph.terms.check_xml_text`); dropping them
+    would change the data, so the XML formats refuse and name the term.
+    """
+    from .terms import check_xml_text
+
+    for n, d in F.nodes(data=True):
+        for key, value in d.items():
+            if isinstance(value, str):
+                check_xml_text(value, f"{key} of {n}", fmt)
+    for u, v, d in F.edges(data=True):
+        for key, value in d.items():
+            if isinstance(value, str):
+                check_xml_text(value, f"{key} of the edge {u} -> {v}", fmt)
+    return F
+
+
+def _xml_document(write, F) -> str:
+    """The XML that networkx's ``write(F, file)`` writes, behind one UTF-8 declaration.
+
+    The whole document is written at once: networkx's ``generate_*`` split
+    it with ``str.splitlines``, which also breaks text at U+2028, U+0085 or
+    a carriage return inside a label. A carriage return in text content is
+    written ``&#13;``, since an XML parser would read it as a line feed
+    (:func:`graph.terms.xml_keep_cr`).
+    """
+    from .terms import xml_keep_cr
+
+    buffer = io.BytesIO()
+    write(F, buffer, encoding="utf-8", prettyprint=True)
+    body = re.sub(r"^<\?xml[^>]*\?>\s*", "", buffer.getvalue().decode("utf-8"))
+    return _XML_DECLARATION + xml_keep_cr(body.rstrip("\n")) + "\n"
 
 
 def to_graphml(G) -> str:
@@ -318,7 +488,7 @@ def to_graphml(G) -> str:
     >>> "<node id=\\"akg:p\\">" in to_graphml(G)
     True
     """
-    return _xml_document(nx.generate_graphml(flat_graph(G), encoding="utf-8", prettyprint=True))
+    return _xml_document(nx.write_graphml_xml, _xml_checked(flat_graph(G), "graphml"))
 
 
 def to_gexf(G) -> str:
@@ -335,10 +505,10 @@ def to_gexf(G) -> str:
     >>> 'label="P"' in to_gexf(G)
     True
     """
-    F = flat_graph(G)
+    F = _xml_checked(flat_graph(G), "gexf")
     for _, _, key, d in F.edges(keys=True, data=True):
         d["id"] = key
-    return _xml_document(nx.generate_gexf(F, encoding="utf-8", prettyprint=True, version="1.2draft"))
+    return _xml_document(lambda F, fh, **kw: nx.write_gexf(F, fh, version="1.2draft", **kw), F)
 
 
 # -- Graphviz ----------------------------------------------------------------
@@ -352,17 +522,18 @@ def dot_string(text) -> str:
 
     Backslashes are doubled (Graphviz reads ``\\n``, ``\\N`` ... in labels),
     quotes escaped, ``&`` written ``&amp;`` (Graphviz decodes entities in
-    labels), line breaks become ``\\n`` and other control characters go.
+    labels), a line feed becomes ``\\n`` and every other control character
+    (carriage return, tab, C1, line separators) a numeric entity such as
+    ``&#13;``, so the text reads back exactly.
 
     Examples
     --------
-    >>> print(dot_string('say "hi" \\\\ & <b>\\nbye'))
-    "say \\"hi\\" \\\\ &amp; <b>\\nbye"
+    >>> print(dot_string('say "hi" \\\\ & <b>\\nbye\\r\\x07'))
+    "say \\"hi\\" \\\\ &amp; <b>\\nbye&#13;&#7;"
     """
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
     text = text.replace("\n", "\\n")
-    return '"' + _CONTROL.sub("", text) + '"'
+    return '"' + _CONTROL.sub(lambda m: f"&#{ord(m.group())};", text) + '"'
 
 
 def _text_colour(fill: str) -> str:
@@ -422,17 +593,18 @@ MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", ";": "#59;", ":": "#58;", "%": "
 def mermaid_label(text) -> str:
     """``text`` as a quoted Mermaid label, safe for GitHub's renderer.
 
-    White space (line breaks included) collapses to single spaces, control
-    characters go, and the characters of :data:`MERMAID_ENTITIES` become
-    entity codes, which Mermaid shows as the character itself.
+    The characters of :data:`MERMAID_ENTITIES` and every control character
+    (line breaks and tabs included) become entity codes (``#10;``), which
+    Mermaid shows as the character itself, so the text reads back exactly
+    and the label stays on one line.
 
     Examples
     --------
-    >>> mermaid_label('say "hi"; #1 <b>')
-    '"say #quot;hi#quot;#59; #35;1 #lt;b#gt;"'
+    >>> mermaid_label('say "hi"; #1 <b>\\nnext')
+    '"say #quot;hi#quot;#59; #35;1 #lt;b#gt;#10;next"'
     """
-    text = " ".join(_CONTROL.sub(" ", str(text)).split())
-    return '"' + "".join(MERMAID_ENTITIES.get(c, c) for c in text) + '"'
+    return '"' + "".join(MERMAID_ENTITIES.get(c) or (f"#{ord(c)};" if _CONTROL.match(c) else c)
+                         for c in str(text)) + '"'
 
 
 def mermaid_id(kind: str, iri: str) -> str:
@@ -570,7 +742,9 @@ def to_csv(G) -> str:
 
     Columns: :data:`CSV_COLUMNS`. ``source`` and ``target`` are IRIs,
     ``dependency`` is ``true`` or ``false``, ``sections`` the edge's source
-    sections as one citation string.
+    sections as one citation string. A cell a spreadsheet would run as a
+    formula gets a leading ``'`` (:func:`csv_cell`), and so does a cell that
+    starts with ``'``: dropping one leading ``'`` gives the text back exactly.
 
     Examples
     --------
@@ -582,17 +756,32 @@ def to_csv(G) -> str:
     >>> to_csv(G).splitlines()[1]
     'https://w3id.org/alignkg#p,"P, the first",usesTechnique,https://w3id.org/alignkg#t,T,true,'
     """
-    from .output import spreadsheet_safe
-
     F = flat_graph(G)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for u, v, d in F.edges(data=True):
-        writer.writerow([spreadsheet_safe(str(x)) for x in (
+        writer.writerow([csv_cell(str(x)) for x in (
             F.nodes[u]["iri"], F.nodes[u]["label"], d["relation"], F.nodes[v]["iri"],
             F.nodes[v]["label"], "true" if d["dependency"] else "false", d["sources"])])
     return buf.getvalue()
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula and that reads back exactly.
+
+    A leading ``'`` is added where :func:`graph.output.spreadsheet_safe` adds
+    one, and also before a ``'`` already there, so the rule to read a cell
+    back is simply: drop one leading ``'``.
+
+    Examples
+    --------
+    >>> csv_cell("=1+2"), csv_cell("'quoted"), csv_cell("-1.5"), csv_cell("HCH")
+    ("'=1+2", "''quoted", '-1.5', 'HCH')
+    """
+    from .output import spreadsheet_safe
+
+    return "'" + text if text.startswith("'") or spreadsheet_safe(text) != text else text
 
 
 # -- dispatch ----------------------------------------------------------------

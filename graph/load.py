@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import ONTOLOGY_DIR, SHAPES_FILE
 from .errors import DataError
+from .terms import badsyntax_line, check_graph, cr_line_ends, iri_needles, line_number, line_of, number_too_long
 
 #: File extension -> rdflib parser name.
 FORMATS = {
@@ -161,14 +162,14 @@ def decode(path: str | Path, data: bytes) -> str:
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = line_number(data, exc.start)
         raise DataError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 def _check_xml(path, text: str) -> None:
     m = _XML_DTD.search(text)
     if m:
-        line = text.count("\n", 0, m.start()) + 1
+        line = line_number(text, m.start())
         raise DataError(f"{path}:{line}: RDF/XML with a DOCTYPE or ENTITY declaration is refused (entity expansion)")
 
 
@@ -176,7 +177,9 @@ def _check_jsonld(path, text: str) -> None:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        raise DataError(f"{path}:{line_number(text, exc.pos)}: invalid JSON ({exc.msg})") from None
+    except ValueError as exc:  # a number past Python's digit limit
+        raise DataError(number_too_long(path, text, exc) or f"{path}: invalid JSON ({exc})") from None
     except RecursionError:
         raise DataError(f"{path}: JSON nested too deeply to parse") from None
 
@@ -231,7 +234,7 @@ def _line_of(text: str, *needles: str) -> int | None:
     for needle in needles:
         at = text.find(needle) if needle else -1
         if at >= 0:
-            return text.count("\n", 0, at) + 1
+            return line_number(text, at)
     return None
 
 
@@ -252,8 +255,7 @@ def _check_terms(path, text: str, graph) -> None:
             if isinstance(term, URIRef):
                 bad = _BAD_IRI.search(term)
                 if bad:
-                    start = max(term.rfind(sep, 0, bad.start()) for sep in "/#:") + 1
-                    line = _line_of(text, f"<{term}>", term[start:bad.start() + 1])
+                    line = line_of(text, *iri_needles(term))  # as written, or with the character escaped
                     char = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
                     shown = term if len(term) <= 80 else term[:77] + "..."
                     raise DataError(f"{_where(path, line)}: invalid IRI <{shown}>: it contains {char}")
@@ -296,7 +298,7 @@ def _ill_typed_at(text: str, datatype) -> tuple[int, str] | None:
         warnings.simplefilter("ignore")
         for m in pattern.finditer(text):
             if Literal(m.group(1), datatype=datatype).ill_typed:
-                return text.count("\n", 0, m.start()) + 1, m.group(1)
+                return line_number(text, m.start()), m.group(1)
     return None
 
 
@@ -338,14 +340,17 @@ def parse_apart(graph, path, text: str, fmt: str):
 
                 W3CNTriplesParser(NTGraphSink(part)).parse(lines)
             else:
-                part.parse(data=text, format=fmt, publicID=Path(path).resolve().as_uri())
+                part.parse(data=cr_line_ends(text) if fmt in ("turtle", "n3") else text, format=fmt,
+                           publicID=Path(path).resolve().as_uri())
         except DataError:
             raise
         except RecursionError:
             raise DataError(f"{path}: nested too deeply to parse (brackets or lists hundreds of levels deep)") from None
         except Exception as exc:  # every parser has its own exception types
-            raise DataError(_located(path, fmt, exc, lines.number if lines else None) + _looks_like(text, fmt)) from None
+            raise DataError(number_too_long(path, text, exc)
+                            or _located(path, fmt, exc, lines.number if lines else None) + _looks_like(text, fmt)) from None
         _check_terms(path, text, part)
+        check_graph(path, text, part)  # what no RDF syntax could write back: surrogates, formulas, odd tags
     return part
 
 
@@ -380,7 +385,7 @@ def _located(path, fmt, exc, line=None) -> str:
     why = why if len(why) <= MAX_WHY else why[:MAX_WHY - 3] + "..."
     bad_line = getattr(exc, "lines", None)
     if bad_line is not None:  # notation3 BadSyntax: 0-based line
-        return f"{path}:{bad_line + 1}: Turtle syntax error: {why}"
+        return f"{path}:{badsyntax_line(exc)}: Turtle syntax error: {why}"
     get_line = getattr(exc, "getLineNumber", None)
     if callable(get_line):  # SAXParseException
         return f"{path}:{get_line()}: RDF/XML error: {exc.getMessage()}"

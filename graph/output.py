@@ -326,31 +326,163 @@ def render(result: Result, fmt: str, width: int | None = None) -> str:
     return {"json": to_json, "csv": to_csv, "markdown": to_markdown}[fmt](result)
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
+#: The ``--output`` value that means standard output.
+STDOUT = "-"
 
-    A failure leaves no partial file; an existing file is only replaced with
-    ``force`` (or when it is a file alignkg generated under ``output/``, which
-    the caller signals with ``force``).
+
+def write_stdout(data: str | bytes) -> None:
+    """Write ``data`` to standard output and flush it; a failure is an :class:`OutputError` naming stdout.
+
+    When stdout cannot take the data (``> /dev/full``, a closed pipe), what
+    is still buffered is sent to ``/dev/null`` so that Python's own flush at
+    exit prints nothing more.
+
+    Examples
+    --------
+    >>> write_stdout("hello\\n")
+    hello
     """
+    import sys
+
+    stream = sys.stdout
+    try:
+        if isinstance(data, bytes):
+            stream.flush()
+            stream.buffer.write(data)
+            stream.buffer.flush()
+        else:
+            stream.write(data)
+            stream.flush()
+    except BrokenPipeError:  # the reader has gone (| head): the CLI ends quietly, as for any command
+        raise
+    except OSError as exc:
+        discard_stdout()
+        raise OutputError(f"stdout: cannot write ({exc.strerror or exc})") from None
+
+
+def discard_stdout() -> None:
+    """Point the process's standard output at ``/dev/null`` (after stdout failed), if it is a real file."""
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename; ``-`` means stdout.
+
+    A failure leaves no partial file and no temporary file. Only a regular
+    file is ever replaced, and only with ``force`` (the caller passes
+    ``force`` for files alignkg generates under ``output/``): a device node,
+    FIFO or socket is refused even with ``force`` (as root, replacing
+    ``/dev/null`` would break the system). A symbolic link to a regular file
+    is followed: the file it points to is replaced, the link stays. The
+    replaced file keeps its permission bits (and, where allowed, its owner);
+    a new file gets ``0666`` less the umask, as ``open`` would give it. The
+    temporary name is short (``.alignkg-XXXXXXXX.tmp``), so a name near the
+    file-name limit still works. Every problem is an :class:`OutputError`
+    (exit 2) that names the path.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write; ``"-"`` writes to standard output (:func:`write_stdout`).
+    data : str or bytes
+        Text is written as UTF-8.
+    force : bool
+        Replace an existing regular file.
+
+    Returns
+    -------
+    Path
+        The path written (``Path("-")`` for stdout).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "a.txt", "one").read_text()
+    'one'
+    >>> write_atomic(folder / "a.txt", "two")
+    Traceback (most recent call last):
+    ...
+    graph.errors.OutputError: ...a.txt: already exists; use --force to overwrite
+    """
+    import stat
+
+    if str(path) == STDOUT:
+        write_stdout(data)
+        return Path(STDOUT)
     path = Path(path)
-    if path.exists() and path.is_dir():
-        raise OutputError(f"{path}: is a directory")
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; use --force to overwrite")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{parent}: no such directory")
+    target, mode, owner = path, None, None
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except NotADirectoryError:
+        raise OutputError(f"{path}: a part of the path is a file, not a directory") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except ValueError as exc:  # an embedded NUL byte
+        raise OutputError(f"{str(path)!r}: not a usable file name ({exc})") from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise OutputError(f"{path}: is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(f"{path}: is not a regular file (a device, FIFO or socket); alignkg only replaces "
+                              "regular files (use '-o -' for stdout)")
+        if not force:
+            raise OutputError(f"{path}: already exists; use --force to overwrite")
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        if not stat.S_ISDIR(os.stat(parent).st_mode):
+            raise OutputError(f"{parent}: is a file, not a directory")
+    except FileNotFoundError:
+        raise OutputError(f"{parent}: no such directory") from None
+    except NotADirectoryError:
+        raise OutputError(f"{parent}: a part of the path is a file, not a directory") from None
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot write ({exc.strerror or exc})") from None
+    limit = _name_max(parent)
+    if len(os.fsencode(target.name)) > limit:
+        raise OutputError(f"{path}: file name too long ({len(os.fsencode(target.name))} bytes; at most {limit})")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=".alignkg-", suffix=".tmp")
     except OSError as exc:
         raise OutputError(f"{parent}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        if owner is not None and hasattr(os, "chown"):
+            try:
+                os.chown(tmp, *owner)
+            except OSError:  # only root may give a file away; the mode is kept all the same
+                pass
+        os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -358,3 +490,24 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def ensure_directory(directory: str | Path) -> Path:
+    """Create ``directory`` (and its parents) unless it exists; a file in the way is an :class:`OutputError`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ensure_directory(Path(tempfile.mkdtemp()) / "output").is_dir()
+    True
+    """
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"{directory}: is a file, not a directory (maps and exports go there)") from None
+    except NotADirectoryError:
+        raise OutputError(f"{directory}: a part of the path is a file, not a directory") from None
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot create ({exc.strerror or exc})") from None
+    return directory

@@ -260,10 +260,10 @@ def project(store):
             "alt_labels": sorted({t.value for t in alt.all(node)}),
             "sections": section_list(node),
         }
-        num = number.one(node)
-        value = _python(num) if num is not None and type(num).__name__ == "Literal" else None
-        if isinstance(value, int) and not isinstance(value, bool):  # anything else is a SHACL violation
-            attrs["number"] = value
+        numbers = [_python(n) for n in number.all(node) if type(n).__name__ == "Literal"]
+        numbers = [v for v in numbers if isinstance(v, int) and not isinstance(v, bool)]  # else: SHACL reports it
+        if numbers:  # several (SHACL reports that too): the smallest, the same on every run
+            attrs["number"] = min(numbers)
         der = derived_v.one(node)
         if der is not None:
             attrs["derived"] = bool(_python(der)) if type(der).__name__ == "Literal" else True

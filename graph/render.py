@@ -31,7 +31,7 @@ import re
 from pathlib import Path
 
 from . import OUTPUT_DIR
-from .output import write_atomic
+from .output import ensure_directory, write_atomic
 
 #: Kinds shown on maps, with colour and vis-network shape.
 STYLE = {
@@ -738,6 +738,6 @@ def write_map(G, focus=None, output=None, force=False, compare=None, what_if=Non
         data, title, name = map_data(G), "map of alignment proposals", "alignkg-map"
     text = page(data, f"alignkg — {title}", view=view)
     if output is None:
-        OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+        ensure_directory(OUTPUT_DIR)  # a file named output/ is an error with its path, not a crash
         return write_atomic(OUTPUT_DIR / f"{name}.html", text, force=True)
     return write_atomic(output, text, force=force)

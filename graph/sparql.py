@@ -197,13 +197,19 @@ def serialize(answer: Answer, fmt: str) -> str:
                 g.bind(prefix, ns, override=True)
             for t in answer.triples:
                 g.add(t)
-            return g.serialize(format=_SERIALIZERS[fmt])
+            from .export import FORMATS as WRITERS  # the export's writers: deep lists, stable blank nodes
+
+            return WRITERS[fmt][0](g)
         if fmt not in GRAPH_FORMATS:
             raise QueryError(f"--format {fmt} is for SELECT and ASK answers; use ttl, nt or jsonld for {answer.type}")
         return render(shape(answer), fmt)
     if fmt == "tsv":
         return _tsv(answer)
-    if fmt == "xml" or (fmt == "csv" and answer.type == "SELECT") or (fmt == "json" and answer.type == "ASK"):
+    if fmt == "xml":
+        from .terms import sparql_xml  # rdflib's writer drops 0 and false, and loses carriage returns
+
+        return sparql_xml(answer)
+    if (fmt == "csv" and answer.type == "SELECT") or (fmt == "json" and answer.type == "ASK"):
         from rdflib.query import Result as RdflibResult
 
         res = RdflibResult(answer.type)
@@ -221,13 +227,15 @@ def serialize(answer: Answer, fmt: str) -> str:
 
 def _tsv(answer: Answer) -> str:
     """SPARQL 1.1 TSV: a header of ?variables, then terms in Turtle syntax, tabs and newlines escaped."""
+    from .terms import nt_term
+
     if answer.type == "ASK":
         return "?_askResult\n" + ("true" if answer.boolean else "false") + "\n"
     lines = ["\t".join(f"?{v}" for v in answer.vars)]
     for row in answer.rows:
         cells = []
         for term in row:
-            text = "" if term is None else term.n3()
+            text = "" if term is None else nt_term(term)  # one line, never a """long string"""
             cells.append(text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
         lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"

@@ -80,6 +80,10 @@ COVERED_ELSEWHERE = [
     ("Maps and output", "map opened in a browser",
      "no request leaves the page (every non-file URL is aborted and counted)",
      "tests/test_browser.py::test_map_draws_offline_with_all_nodes_and_a_click_opens_the_panel"),
+    ("Exports and result formats", "quotes, entities, Mermaid directives, DOT escapes, CR and a control character in labels",
+     "GraphML and GEXF read back exactly with networkx (CR as `&#13;`), or refuse a control character naming the "
+     "term; DOT, Mermaid and CSV escaped",
+     "tests/test_export.py::test_xml_exports_survive_hostile_text"),
     ("Queries", "SERVICE, FROM / FROM NAMED, updates, LOAD, syntax errors, empty query",
      "exit 2 with `SERVICE is not allowed`, `FROM / FROM NAMED are not allowed`, `updates`, `line 2, column 3`, "
      "`empty query`",
@@ -359,6 +363,105 @@ def test_validate_reports_bad_files_like_data(run, name, fragment):
     assert run("validate", f).err == run("list", "--data", f).err
 
 
+def test_lone_surrogate_is_refused_at_load(run, tmp_path):
+    """A label with a lone surrogate (`"\\uD800"` in Turtle, `"\\ud800"` in JSON-LD): exit 2, `FILE:LINE: literal '...' contains the lone surrogate U+D800`, before show, list, render or export could fail on it."""
+    ttl = tmp_path / "half.ttl"
+    ttl.write_text(TTL_HEAD + 'akg:half a akg:Concept ;\n  rdfs:label "bad \\uD800 label"@en .\n')
+    for command in (("show", "akg:half"), ("list",), ("export", "--format", "nt"), ("export", "--format", "ttl"),
+                    ("render", "--output", tmp_path / "m.html")):
+        refused(run, ttl, f"{ttl}:6: literal 'bad \\uD800 label' contains the lone surrogate U+D800", command=command)
+    assert not (tmp_path / "m.html").exists()
+    js = tmp_path / "half.jsonld"
+    js.write_text('{\n  "@id": "https://w3id.org/alignkg#half",\n  "http://www.w3.org/2000/01/rdf-schema#label": '
+                  '"x\\ud800"\n}\n')
+    refused(run, js, f"{js}:3: literal 'x\\uD800' contains the lone surrogate U+D800")
+    pair = tmp_path / "pair.jsonld"  # a proper surrogate pair in JSON is one character: fine
+    pair.write_text('{"@id": "https://w3id.org/alignkg#pair", "@type": "https://w3id.org/alignkg#Concept", '
+                    '"http://www.w3.org/2000/01/rdf-schema#label": "rocket \\ud83d\\ude80"}\n')
+    r = run("show", "akg:pair", "--data", pair, "--format", "json")
+    assert r.code == 0 and r.json["label"] == "rocket \U0001F680", r
+
+
+def test_n3_formula_and_variable_are_refused(run, tmp_path):
+    """An `.n3` file with a formula `{ ... }` or a variable `?x` (not RDF; exported as unparseable lines before): exit 2, `FILE:LINE: an N3 formula { ... } is not RDF`."""
+    formula = tmp_path / "rule.n3"
+    formula.write_text(TTL_HEAD + "akg:f a akg:Concept ;\n  akg:says { akg:a akg:b akg:c } .\n")
+    refused(run, formula, f"{formula}:6: an N3 formula {{ ... }} is not RDF")
+    variable = tmp_path / "var.n3"
+    variable.write_text(TTL_HEAD + "\n?x akg:b akg:c .\n")
+    refused(run, variable, f"{variable}:6: an N3 variable ?x is not RDF")
+
+
+def test_datatype_iri_that_is_no_iri(run, tmp_path):
+    """A datatype IRI with a space (`^^<http://example.org/a\\u0020b>`, or JSON-LD `"@type": "a b"`): exit 2, `FILE:LINE: invalid datatype IRI <...>: it contains a space`."""
+    ttl = tmp_path / "dt.ttl"
+    ttl.write_text(TTL_HEAD + '<https://w3id.org/alignkg#d> rdfs:label "x"^^<http://example.org/a%20b> .\n'
+                   '<https://w3id.org/alignkg#d> rdfs:label "x"^^<http://example.org/a\\u0020b> .\n')
+    refused(run, ttl, f"{ttl}:6: invalid datatype IRI <http://example.org/a b>: it contains a space")
+    js = tmp_path / "dt.jsonld"
+    js.write_text('{"@id": "https://w3id.org/alignkg#d",\n "https://w3id.org/alignkg#p": '
+                  '{"@value": "x", "@type": "http://example.org/a b"}}\n')
+    refused(run, js, f"{js}:2: invalid datatype IRI <http://example.org/a b>: it contains a space")
+
+
+def test_language_tag_and_blank_node_label_no_syntax_can_write(run, tmp_path):
+    """A language tag with a 16-letter subtag, a JSON-LD blank node `"_:a b"`: exit 2, `invalid language tag` / `blank node label '_:a b' cannot be written`, with the line."""
+    tag = tmp_path / "tag.ttl"
+    tag.write_text(TTL_HEAD + 'akg:t rdfs:label "x"@en-dddddddddddddddd .\n')
+    refused(run, tag, f"{tag}:5: invalid language tag 'en-dddddddddddddddd'")
+    blank = tmp_path / "blank.jsonld"
+    blank.write_text('{\n "@id": "_:a b",\n "https://w3id.org/alignkg#p": "x"\n}\n')
+    refused(run, blank, f"{blank}:2: blank node label '_:a b' cannot be written in N-Triples or Turtle")
+
+
+def test_number_with_5000_digits(run, tmp_path):
+    """A 5,000-digit integer in JSON-LD (exit 70 before) or bare in Turtle (no line before): exit 2, `FILE:LINE: a number of 5,000 digits is too long (at most 4,300)`."""
+    digits = "9" * 5000
+    ttl = tmp_path / "big.ttl"
+    ttl.write_text(TTL_HEAD + "\n\nakg:big akg:number " + digits + " .\n")
+    refused(run, ttl, f"{ttl}:7: a number of 5,000 digits is too long (at most 4,300)")
+    js = tmp_path / "big.jsonld"
+    js.write_text('{\n "@id": "https://w3id.org/alignkg#big",\n\n "https://w3id.org/alignkg#number": ' + digits + "\n}\n")
+    refused(run, js, f"{js}:4: a number of 5,000 digits is too long (at most 4,300)")
+    text = tmp_path / "text.ttl"  # 5,000 digits in a string are just text
+    text.write_text(TTL_HEAD + 'akg:digits a akg:Concept ; rdfs:label "' + digits + '" .\n')
+    assert run("list", "--data", text).code == 0
+
+
+def test_carriage_return_line_ends(run, tmp_path):
+    """A Turtle file with old-Mac `\\r` line ends: loads (rdflib failed on its first line end); an error on line 7 is reported on line 7, not 1; N-Triples and CRLF too."""
+    good = tmp_path / "mac.ttl"
+    good.write_bytes((TTL_HEAD + 'akg:mac a akg:Concept ;\n  rdfs:label "saved on a Mac"@en .\n').replace("\n", "\r").encode())
+    r = run("show", "akg:mac", "--data", good, "--format", "json")
+    assert r.code == 0 and r.json["label"] == "saved on a Mac", r
+    bad = tmp_path / "bad.ttl"
+    bad.write_bytes((TTL_HEAD + "akg:a a akg:Concept .\n\nakg:b akg:c oops .\n").replace("\n", "\r").encode())
+    refused(run, bad, f"{bad}:7: Turtle syntax error")
+    crlf = tmp_path / "crlf.ttl"
+    crlf.write_bytes((TTL_HEAD + "akg:a a akg:Concept .\n\nakg:b akg:c oops .\n").replace("\n", "\r\n").encode())
+    refused(run, crlf, f"{crlf}:7: Turtle syntax error")
+    nt = tmp_path / "mac.nt"
+    nt.write_bytes(b"<urn:a> <urn:b> <urn:c> .\r<urn:a> <urn:b> .\r")
+    refused(run, nt, f"{nt}:2: N-Triples syntax error")
+    mistyped = tmp_path / "typed.ttl"
+    mistyped.write_bytes((TTL_HEAD + '\nakg:a akg:number "x"^^xsd:integer .\n').replace("\n", "\r").encode())
+    refused(run, mistyped, f"{mistyped}:6: 'x' is not a valid xsd:integer")
+
+
+def test_conflicting_numbers_are_deterministic(run_process, tmp_path):
+    """Two `akg:number` values on one proposal, cache off, different hash seeds: the same answer every run (the smallest; `validate` reports the conflict)."""
+    f = tmp_path / "numbers.ttl"
+    f.write_text(TTL_HEAD + "akg:stem-ai akg:number 42 , 3 , 17 .\n")
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "ALIGNKG_CACHE_DIR": "off", "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "show", "STEM AI", "--data", str(f), "--format",
+                               "json"], capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        seen.add(re.search(r'"number": (\d+)', proc.stdout).group(1))
+    assert seen == {"3"}
+
+
 # ======================================================================== Names
 
 @pytest.mark.parametrize("name", ["", "   ", "\t\n"])
@@ -408,6 +511,14 @@ def test_hostile_name_in_every_command(run, args):
         r = run(*(a.replace("{}", name) for a in args))
         assert_clean_error(r)
         assert "\x1b" not in r.err and "\x07" not in r.err
+
+
+def test_story_of_something_that_is_not_a_proposal(run):
+    """`story HCH` (a concept): exit 2, `'HCH' (akg:hch) is a concept, not a proposal: story expects a proposal or a training story`, not `unknown name`."""
+    assert_clean_error(run("story", "HCH"), "'HCH' (akg:hch) is a concept, not a proposal",
+                       "story expects a proposal or a training story")
+    assert_clean_error(run("story", "transparency tools"), "is a technique, not a proposal")
+    assert_clean_error(run("story", "hcj"), "unknown name 'hcj'")
 
 
 # ============================================================== Maps and output
@@ -634,6 +745,478 @@ def test_failed_write_leaves_no_partial_file(run, tmp_path, monkeypatch, when, e
     assert [p.name for p in tmp_path.iterdir()] == (["map.html"] if existing else [])
     if existing:
         assert out.read_bytes() == b"precious"
+
+
+def test_force_never_replaces_a_device_or_fifo(run, tmp_path):
+    """`--output` naming a FIFO, or a link to `/dev/null`, even with `--force`: exit 2, `is not a regular file`; the FIFO and `/dev/null` stay what they are."""
+    if not hasattr(os, "mkfifo") or not Path("/dev/null").exists():
+        pytest.skip("no FIFOs or /dev/null on this system")
+    import stat
+
+    fifo = tmp_path / "pipe.nt"
+    os.mkfifo(fifo)
+    (tmp_path / "null.html").symlink_to("/dev/null")
+    for args in (("export", "--format", "nt", "--output", fifo, "--force"),
+                 ("render", "--output", tmp_path / "null.html", "--force")):
+        assert_clean_error(run(*args), "is not a regular file (a device, FIFO or socket)")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.html", "pipe.nt"]
+
+
+def test_force_keeps_the_mode_and_follows_a_link(run, tmp_path):
+    """`--force` over a 0600 file: the new file is 0600 too (it became 0644 before); over a link to a file, the file is replaced and the link kept."""
+    private = tmp_path / "private.ttl"
+    private.write_text("old")
+    private.chmod(0o600)
+    assert run("export", "--format", "ttl", "--output", private, "--force").code == 0
+    assert private.read_text(encoding="utf-8").startswith("@prefix") and (private.stat().st_mode & 0o777) == 0o600
+    real = tmp_path / "real.nt"
+    real.write_text("old")
+    (tmp_path / "link.nt").symlink_to(real)
+    assert run("export", "--format", "nt", "--output", tmp_path / "link.nt", "--force").code == 0
+    assert (tmp_path / "link.nt").is_symlink() and real.read_text(encoding="utf-8").startswith("<")
+    fresh = tmp_path / "fresh.nt"
+    old = os.umask(0o027)
+    try:
+        assert run("export", "--format", "nt", "--output", fresh).code == 0
+    finally:
+        os.umask(old)
+    assert fresh.stat().st_mode & 0o777 == 0o640, "a new file gets 0666 less the umask"
+
+
+def test_output_name_near_the_file_name_limit(run, tmp_path):
+    """An output name of 250 bytes (the temporary name used to be longer than 255): written; 300 bytes: exit 2 naming the path, `File name too long`."""
+    near = tmp_path / ("n" * 246 + ".nt")
+    assert run("export", "--format", "nt", "--output", near).code == 0 and near.is_file()
+    too_long = tmp_path / ("x" * 297 + ".nt")
+    assert_clean_error(run("export", "--format", "nt", "--output", too_long), f"{too_long}: ", "too long")
+    assert_clean_error(run("render", "--output", too_long), "too long")
+    assert [p.name for p in tmp_path.iterdir()] == [near.name]
+
+
+def test_a_file_where_a_folder_should_be(run_process, tmp_path):
+    """A file named `output` where render's default folder should be, or `--output afile/map.html`: exit 2 naming the path (a crash, exit 70, before)."""
+    (tmp_path / "output").write_text("not a folder")
+    assert_clean_error(run_process("render", cwd=tmp_path), "output: is a file, not a directory")
+    assert_clean_error(run_process("export", "--format", "nt", "--output", "output/graph.nt", cwd=tmp_path),
+                       "output/graph.nt: a part of the path is a file, not a directory")
+    assert (tmp_path / "output").read_text() == "not a folder"
+
+
+def test_stdout_on_a_full_device(tmp_path):
+    """Any command, or `export`, or `-o -`, with stdout on `/dev/full`: exit 2, one line `stdout: cannot write (No space left on device)` (exit 70 before)."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (("list",), ("export", "--format", "nt"), ("export", "--format", "ttl", "-o", "-"),
+                 ("render", "-o", "-"), ("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 500", "--format", "csv")):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], stdout=full, stderr=subprocess.PIPE,
+                                  text=True, env=env, timeout=120)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.splitlines() == ["alignkg: error: stdout: cannot write (No space left on device)"], args
+
+
+def test_dash_output_is_stdout(run, tmp_path, monkeypatch):
+    """`export -o -` and `render -o -` write to stdout (a file named `-` was created before); no file appears."""
+    monkeypatch.chdir(tmp_path)
+    r = run("export", "--format", "nt", "-o", "-")
+    assert r.code == 0 and r.out.startswith("<") and r.out.endswith(" .\n"), r
+    assert r.out == run("export", "--format", "nt").out
+    page = run("render", "--focus", "HCH", "-o", "-")
+    assert page.code == 0 and page.out.startswith("<!DOCTYPE html>") and page.out.rstrip().endswith("</html>")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ================================================================ Exports and result formats
+#
+# Every export format and every SPARQL result format either reads back, through a parser that
+# is not ours, to exactly what was written, or is refused with exit 2 naming the term.
+
+def _from_oxigraph(term):
+    """An rdflib term for a pyoxigraph term (plain and xsd:string literals alike, as rdflib parses them)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = URIRef(term.datatype.value)
+    return Literal(term.value, datatype=None if datatype == XSD.string else datatype)
+
+
+def _rdf_key(graph):
+    """The triples of an rdflib graph as sorted strings, each blank node named by a hash of what it says.
+
+    Two graphs that differ only in blank node labels get the same key. Iterative,
+    so a 3,000-long chain of blank nodes is fine; plain and xsd:string literals are one.
+    """
+    import hashlib
+    from collections import defaultdict
+
+    from rdflib import BNode, Literal
+    from rdflib.namespace import XSD
+
+    def plain(t):  # "x" and "x"^^xsd:string are one literal; language tags compare case-insensitively
+        if isinstance(t, Literal) and t.language:
+            return Literal(str(t), lang=t.language.lower())
+        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD.string else t
+
+    triples = [(s, p, plain(o)) for s, p, o in graph]
+    out = defaultdict(list)
+    for s, p, o in triples:
+        if isinstance(s, BNode):
+            out[s].append((p, o))
+    names = {}
+    for root in out:
+        stack, path = [(root, False)], set()
+        while stack:
+            node, done = stack.pop()
+            if node in names:
+                continue
+            if not done:
+                path.add(node)
+                stack.append((node, True))
+                stack.extend((o, False) for _, o in out.get(node, ()) if isinstance(o, BNode) and o not in path)
+                continue
+            parts = sorted(f"{p.n3()} {names.get(o, '?') if isinstance(o, BNode) else o.n3()}" for p, o in out.get(node, ()))
+            names[node] = "_:" + hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+            path.discard(node)
+
+    def name(t):
+        return names.get(t, "_:leaf") if isinstance(t, BNode) else t.n3()
+
+    return sorted({f"{name(s)} {p.n3()} {name(o)}" for s, p, o in triples})  # a set: "x" and "x"^^xsd:string are one
+
+
+def _read_rdf_back(text, fmt):
+    """What two independent parsers (rdflib; pyoxigraph) and alignkg's own loader make of an RDF export."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from alignkg.load import parse_apart
+
+    rdflib_name = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
+    ox_format = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    by_rdflib = Graph().parse(data=text, format=rdflib_name)
+    by_oxigraph = Graph()
+    for triple in ox.parse(text.encode("utf-8"), format=ox_format):
+        by_oxigraph.add((_from_oxigraph(triple.subject), _from_oxigraph(triple.predicate),
+                         _from_oxigraph(triple.object)))
+    by_alignkg = parse_apart(Graph(), f"export.{fmt}", text, rdflib_name)
+    return by_rdflib, by_oxigraph, by_alignkg
+
+
+def _dot_unescape(quoted):
+    """A DOT label as Graphviz shows it: backslash escapes, ``&amp;`` and numeric entities decoded."""
+    body = quoted[1:-1] if quoted.startswith('"') else quoted
+    table = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "&amp;": "&"}
+    return re.sub(r'\\\\|\\"|\\n|&amp;|&#(\d+);',
+                  lambda m: chr(int(m.group(1))) if m.group(1) else table[m.group()], body)
+
+
+def _mermaid_unescape(label):
+    from alignkg.export import MERMAID_ENTITIES
+
+    names = {code: char for char, code in MERMAID_ENTITIES.items()}
+    return re.sub(r"#(\d+|[a-z]+);", lambda m: chr(int(m.group(1))) if m.group(1).isdigit() else names[m.group()],
+                  label)
+
+
+def _check_graph_exports(st_, labels):
+    """GraphML, GEXF, DOT, Mermaid, CSV of a store: every label reads back exactly, or XML refuses it by name."""
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+    import pydot
+
+    from alignkg import export
+    from alignkg.terms import XML_ILLEGAL
+
+    F = export.flat_graph(st_.nx)
+    expected = {d["iri"]: d["label"] for _, d in F.nodes(data=True)}
+    for iri, label in labels.items():
+        assert expected[iri] == label, "the projection keeps the label exactly"
+    xml_unsafe = any(XML_ILLEGAL.search(v) for _, d in F.nodes(data=True) for v in d.values() if isinstance(v, str))
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        try:
+            text = export.export(st_, fmt)
+        except AlignKGError as exc:
+            assert xml_unsafe and f"{fmt} cannot carry the " in str(exc) and "XML 1.0 has no way" in str(exc), exc
+            continue
+        assert not xml_unsafe
+        ET.fromstring(text.encode("utf-8"))
+        H = read(io.BytesIO(text.encode("utf-8")))
+        for n, d in F.nodes(data=True):
+            for key in ("label", "definition", "iri", "alt_labels"):
+                assert H.nodes[n].get(key, "") == d[key], (fmt, n, key)
+    dot = pydot.graph_from_dot_data(export.export(st_, "dot"))[0]
+    shown = {_dot_unescape(node.get_name()): _dot_unescape(node.get("label")) for node in dot.get_nodes()
+             if node.get("label") is not None}
+    for n, d in F.nodes(data=True):
+        assert shown[n] == d["label"], ("dot", n)
+    mermaid = export.export(st_, "mermaid")
+    drawn = {_mermaid_unescape(m.group(1)) for m in re.finditer(r'^    \S+?[\[(]"(.*)"[\])]$', mermaid, re.M)}
+    for iri, label in labels.items():
+        kind = F.nodes[next(n for n, d in F.nodes(data=True) if d["iri"] == iri)]["kind"]
+        if kind == "proposal":
+            assert label in drawn, "mermaid"
+    rows = list(csv.DictReader(io.StringIO(export.export(st_, "csv"), newline="")))
+    for row in rows:
+        for column in ("source_label", "target_label"):
+            cell = row[column][1:] if row[column].startswith("'") else row[column]
+            assert cell == expected[row[column.replace("_label", "")]], "csv"
+
+
+def _check_rdf_exports(st_):
+    """ttl, nt, jsonld of a store: rdflib, pyoxigraph and alignkg's loader each read back the same graph."""
+    from alignkg import export
+
+    want = _rdf_key(st_.rdf)
+    for fmt in ("ttl", "nt", "jsonld"):
+        for back in _read_rdf_back(export.export(st_, fmt), fmt):
+            assert _rdf_key(back) == want, fmt
+
+
+def _check_result_formats(st_):
+    """SELECT in json, xml, tsv (pyoxigraph reads them) and csv; CONSTRUCT in ttl, nt, jsonld: exact, or XML refused by name."""
+    import csv
+    import io
+
+    import pyoxigraph as ox
+
+    from alignkg import sparql
+    from alignkg.terms import XML_ILLEGAL
+
+    answer = sparql.execute(st_.rdf, 'SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), '
+                                     '"https://w3id.org/alignkg#fz")) }', timeout=None)
+    assert answer.rows
+    readers = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
+    unsafe = any(t is not None and XML_ILLEGAL.search(str(t)) for row in answer.rows for t in row)
+    want = sorted({tuple(_rdf_key_term(t) for t in row) for row in answer.rows})
+    for fmt, reader in readers.items():
+        try:
+            text = sparql.serialize(answer, fmt)
+        except AlignKGError as exc:
+            assert fmt == "xml" and unsafe and "SPARQL XML results cannot carry the value of ?" in str(exc), exc
+            continue
+        assert not (fmt == "xml" and unsafe)
+        back = ox.parse_query_results(text.encode("utf-8"), format=reader)
+        got = sorted({tuple(_rdf_key_term(_from_oxigraph(sol[v])) for v in ("s", "p", "o")) for sol in back})
+        assert got == want, fmt
+    rows = list(csv.reader(io.StringIO(sparql.serialize(answer, "csv"), newline="")))
+    from rdflib import BNode
+
+    assert sorted(tuple(r) for r in rows[1:]) == sorted(tuple(t.n3() if isinstance(t, BNode) else str(t) for t in row)
+                                                        for row in answer.rows)  # CSV writes a blank node as _:x
+    graph = sparql.execute(st_.rdf, 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isBlank(?s) || '
+                                    'STRSTARTS(STR(?s), "https://w3id.org/alignkg#fz")) }', timeout=None)
+    want_graph = _rdf_key(_graph_of(graph.triples))
+    for fmt in ("ttl", "nt", "jsonld"):
+        for back in _read_rdf_back(sparql.serialize(graph, fmt), fmt):
+            assert _rdf_key(back) == want_graph, ("construct", fmt)
+
+
+def _graph_of(triples):
+    from rdflib import Graph
+
+    g = Graph()
+    for triple in triples:
+        g.add(triple)
+    return g
+
+
+def _rdf_key_term(term):
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if isinstance(term, Literal) and term.language:
+        return Literal(str(term), lang=term.language.lower()).n3()
+    return (Literal(str(term)) if isinstance(term, Literal) and term.datatype == XSD.string else term).n3()
+
+
+def _nt_string(text):
+    """``text`` as an N-Triples string body: ASCII only, everything else as \\u escapes (surrogates too)."""
+    out = []
+    for c in text:
+        code = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif code < 0x20 or code >= 0x7f:
+            out.append(f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def test_control_characters_in_every_format(tmp_path):
+    """A label with BEL, NUL, CR, tab, U+0085, U+2028 and `&#7;`: ttl, nt, jsonld, dot, mermaid, csv, SPARQL json/tsv/csv read back exactly; GraphML, GEXF and SPARQL XML refuse with exit 2 naming the term (not well-formed XML before)."""
+    from alignkg import export
+
+    label = "bell\x07 nul\x00 cr\r tab\t nel\x85 ls\u2028 &#7; <b>"
+    f = tmp_path / "controls.nt"
+    f.write_text(f"<{AKG}fz-ctl> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{AKG}Proposal> .\n"
+                 f"<{AKG}fz-ctl> <http://www.w3.org/2000/01/rdf-schema#label> {_nt_string(label)} .\n",
+                 encoding="ascii")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+        st_ = Store([f])
+        _check_rdf_exports(st_)
+        _check_graph_exports(st_, {f"{AKG}fz-ctl": label})
+        _check_result_formats(st_)
+        for fmt in ("graphml", "gexf"):
+            with pytest.raises(AlignKGError, match=rf"^{fmt} cannot carry the label of akg:fz-ctl .* U\+0007"):
+                export.export(st_, fmt)
+    r = _runner()("sparql", "SELECT ?l WHERE { akg:fz-ctl rdfs:label ?l }", "--format", "xml", "--data", f)
+    assert_clean_error(r, "SPARQL XML results cannot carry the value of ?l", "U+0007")
+    out = tmp_path / "g.graphml"
+    r = _runner()("export", "--format", "graphml", "--output", out, "--data", f)
+    assert_clean_error(r, "graphml cannot carry the label of akg:fz-ctl", "U+0007")
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["controls.nt"]
+
+
+def test_deep_lists_and_blank_node_chains_export(tmp_path):
+    """A 2,000-item RDF list and a 3,000-long `_:b` chain (RecursionError, exit 70, before): every RDF export reads back, in rdflib, pyoxigraph and alignkg's own loader, to the same graph."""
+    items = " ".join(f'"item {i}"' for i in range(2000))
+    f = tmp_path / "deep.ttl"
+    f.write_text(TTL_HEAD + f"akg:fz-list akg:items ({items}) .\nakg:fz-nested akg:items "
+                 + "(" * 40 + '"core"' + ")" * 40 + " .\n")
+    chain = tmp_path / "chain.nt"
+    chain.write_text("".join(f"_:b{i} <{AKG}next> _:b{i + 1} .\n" for i in range(3000))
+                     + f"<{AKG}fz-chain> <{AKG}next> _:b0 .\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+        for data in ([f], [chain]):
+            st_ = Store(data)
+            _check_rdf_exports(st_)
+    r = _runner()("export", "--format", "ttl", "--data", chain)
+    assert r.code == 0 and r.out.startswith("@prefix"), r
+
+
+def _hostile_data_strategy(st):
+    """N-Triples documents whose terms try every trick: surrogates, controls, odd tags, datatypes, IRIs, deep lists."""
+    from rdflib.namespace import XSD
+
+    specials = [chr(i) for i in range(0x20)] + ["\x7f", "\x85", "\x9b", "\u2028", "\u2029", "\ufeff", "\ufffe",
+                                                "\uffff", '"', "\\", "'", "<", ">", "&", "&#7;", "#", ";", "|", "`",
+                                                "{", "}", "%%", "=", "+", "-", "@", "\U0001F680", "e\u0301"]
+    plain = st.text(st.characters(codec="utf-8"), max_size=12)
+    odd = st.lists(st.sampled_from(specials), max_size=6).map("".join)
+    text = st.lists(st.one_of(plain, odd), max_size=4).map("".join)
+    language = st.sampled_from([None, None, None, "en", "en-GB", "EN-us", "x-a1b2", "de-CH-1996", "zh-Hant-TW"])
+    typed = st.one_of(
+        st.tuples(st.integers(-10 ** 40, 10 ** 40).map(str), st.just(str(XSD.integer))),
+        st.tuples(st.sampled_from(["+01", "-0", "007"]), st.just(str(XSD.integer))),
+        st.tuples(st.sampled_from(["true", "false", "1", "0"]), st.just(str(XSD.boolean))),
+        st.tuples(st.sampled_from(["1.5E0", "INF", "-INF", "NaN", "1e400", "0.1", "-0.0E0"]), st.just(str(XSD.double))),
+        st.tuples(text, st.sampled_from([str(XSD.string), "http://example.org/dt#x", "urn:x:y", "tag:a,2020:%7e",
+                                         "http://example.org/\u00e9t\u00e9"])),
+    )
+    iri = st.sampled_from([f"{AKG}fz-target", "http://example.org/\u00fc?q=1&r=2#frag", "urn:uuid:1234",
+                           "http://example.org/%20", "file:///tmp/x", "http://[::1]/x", "akg:looks-compact"])
+    literal = st.one_of(st.tuples(text, language, st.none()), st.tuples(typed, st.none()).map(
+        lambda t: (t[0][0], None, t[0][1])))
+    #: one term that no RDF syntax can carry, in about one example in four
+    poison = st.one_of(st.none(), st.none(), st.none(), st.sampled_from([
+        ("label", "half \ud800"), ("definition", "\udfff"), ("literal", ("x", "en-dddddddddddd", None)),
+        ("literal", ("x", None, "http://example.org/a b")), ("literal", ("x\ud83d", None, None)),
+        ("iri", "http://example.org/a b"), ("iri", "http://example.org/a\ud800")]))
+    return st.fixed_dictionaries({
+        "label": text, "definition": text, "technique": text, "poison": poison,
+        "literals": st.lists(literal, max_size=4), "iris": st.lists(iri, max_size=2),
+        "list_length": st.sampled_from([0, 1, 3, 300]), "chain": st.sampled_from([0, 2, 300]),
+    })
+
+
+def _write_hostile(data, path):
+    """Write ``data`` (from :func:`_hostile_data_strategy`) as N-Triples; say whether loading must refuse it."""
+    from alignkg.terms import BAD_IRI, LANGUAGE_TAG, SURROGATE
+
+    rdf, label, definition = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#label", \
+        "http://www.w3.org/2004/02/skos/core#definition"
+    p, t = f"<{AKG}fz-proposal>", f"<{AKG}fz-technique>"
+    data = dict(data, literals=list(data["literals"]), iris=list(data["iris"]))
+    if data["poison"]:
+        where, value = data["poison"]
+        if where in ("label", "definition"):
+            data[where] += value
+        else:
+            data[where + "s"].append(value)
+    lines = [f"{p} <{rdf}type> <{AKG}Proposal> .", f"{t} <{rdf}type> <{AKG}Technique> .",
+             f"{p} <{AKG}usesTechnique> {t} .", f"{p} <{label}> {_nt_string(data['label'])} .",
+             f"{p} <{definition}> {_nt_string(data['definition'])} .", f"{t} <{label}> {_nt_string(data['technique'])} ."]
+    bad = data["poison"] is not None  # the only term no syntax can carry (the asserts below check the pools)
+    for value, lang, datatype in data["literals"]:
+        suffix = f"@{lang}" if lang else (f"^^<{_iri_escape(datatype)}>" if datatype else "")
+        lines.append(f"{p} <{AKG}fzNote> {_nt_string(value)}{suffix} .")
+        assert bad or not (SURROGATE.search(value) or (lang and not LANGUAGE_TAG.match(lang))
+                           or (datatype and BAD_IRI.search(datatype)))
+    for target in data["iris"]:
+        lines.append(f"{p} <{AKG}fzLink> <{_iri_escape(target)}> .")
+        assert bad or not (BAD_IRI.search(target) or SURROGATE.search(target))
+    if data["list_length"]:
+        n = data["list_length"]
+        lines.append(f"{p} <{AKG}fzItems> _:l0 .")
+        lines += [f'_:l{i} <{rdf}first> "item {i}" .\n_:l{i} <{rdf}rest> ' + (f"_:l{i + 1} ." if i + 1 < n else f"<{rdf}nil> .")
+                  for i in range(n)]
+    if data["chain"]:
+        lines.append(f"{p} <{AKG}fzNext> _:c0 .")
+        lines += [f"_:c{i} <{AKG}fzNext> _:c{i + 1} ." for i in range(data["chain"])]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return bad
+
+
+def _iri_escape(iri):
+    return "".join(c if 0x20 < ord(c) < 0x7f else f"\\u{ord(c):04X}" for c in iri)
+
+
+def test_fuzz_hostile_terms_round_trip_every_format(tmp_path):
+    """Generated user data (surrogates, controls, odd language tags and datatypes, odd IRIs, 300-item lists, 300-long blank-node chains): refused at load with file and line exactly when no syntax can carry it; otherwise every export and result format reads back exactly through an independent parser, or an XML format refuses, naming the term."""
+    hypothesis, st, fuzz = _hypothesis()
+    pytest.importorskip("pyoxigraph")
+    pytest.importorskip("pydot")
+    counter = FUZZ_COUNTS.setdefault("round trip", [0, 0])
+    fewer = hypothesis.settings(fuzz, max_examples=max(10, fuzz.max_examples // 10))  # each example is heavy
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "ontology_files", lambda: [ONTOLOGY_DIR / "schema.ttl"])  # small and fast
+        mp.setenv("ALIGNKG_CACHE_DIR", "off")
+
+        @fewer
+        @hypothesis.given(_hostile_data_strategy(st))
+        def check(data):
+            f = tmp_path / "hostile.nt"
+            must_refuse = _write_hostile(data, f)
+            try:
+                st_ = Store([f])
+                st_.rdf
+            except DataError as exc:
+                assert must_refuse, exc
+                assert re.match(rf"^{re.escape(str(f))}:\d+: ", str(exc)), exc
+                counter[0] += 1
+                return
+            assert not must_refuse, "loaded what no syntax can write back"
+            _check_rdf_exports(st_)
+            _check_graph_exports(st_, {f"{AKG}fz-proposal": data["label"] or "akg:fz-proposal",  # no label: the name
+                                       f"{AKG}fz-technique": data["technique"] or "akg:fz-technique"})
+            _check_result_formats(st_)
+            counter[0] += 1
+            counter[1] += 1
+
+        check()
+    print(f"fuzz round trip: {counter[0]} examples, {counter[1]} loaded and round-tripped")
 
 
 # ================================================================== No network

@@ -36,7 +36,7 @@ def test_every_other_proposal_has_a_derived_story(run):
 
 def test_story_of_a_later_proposal_is_a_clear_error(run):
     assert_clean_error(run("story", "market making"), "has no training story")
-    assert_clean_error(run("story", "HCH"), "unknown name")
+    assert_clean_error(run("story", "HCH"), "is a concept, not a proposal", "story expects a proposal")
 
 
 def test_list_training_goals_gives_the_seven_classes(run):
