@@ -40,7 +40,7 @@ stale. Rows marked *elsewhere* are tested in another module and only listed here
 - **What rdflib only warns about is an error**: an IRI with a space or another character
   IRIs may not contain, and a literal that is not a value of its datatype
   (`"abc"^^xsd:integer`, `"J"^^xsd:boolean`), named with file and line.
-- **Literals are capped at 1,000,000 characters** (`alignkg.load.MAX_LITERAL`); a definition is
+- **Literals are capped at 1,000,000 characters** (`alignkg.parse.MAX_LITERAL`); a definition is
   a few hundred. N-Triples are fed to rdflib's parser one line at a time, because its own
   buffering is quadratic in the length of a line (a 1 MB literal took 5 s, 5 MB two
   minutes); now a 20 MB line parses in half a second, and a too-long literal is refused

@@ -2,7 +2,7 @@
 
 The package is layered; each module does one job:
 
-- :mod:`alignkg.load` reads RDF files into an rdflib graph (safely),
+- :mod:`alignkg.parse` reads RDF files into an rdflib graph (safely),
 - :mod:`alignkg.entail` adds the shortcut triples that qualified relations imply,
 - :mod:`alignkg.project` turns the rdflib graph into a networkx graph,
 - :mod:`alignkg.store` ties these together behind a cache,
@@ -19,10 +19,8 @@ Heavy libraries (rdflib, pyshacl, pyvis) are imported inside the functions that
 need them so that cached read commands start quickly.
 """
 
-import sys
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
 
 __version__ = "0.1.0"
 
@@ -56,26 +54,3 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_API))
-
-
-class _Package(ModuleType):
-    """The package module, with ``alignkg.load`` always the API's entry point.
-
-    The parsing module is also named ``load`` (``alignkg/load.py``), and importing
-    a submodule sets it as an attribute of its package, which would replace the
-    function. This property keeps ``alignkg.load`` the function; the parsing module
-    stays importable as ``from alignkg.load import ...`` (through ``sys.modules``).
-    """
-
-    @property
-    def load(self):
-        from .api import load
-
-        return load
-
-    @load.setter
-    def load(self, _submodule):  # the import system registering alignkg/load.py: keep the function
-        pass
-
-
-sys.modules[__name__].__class__ = _Package

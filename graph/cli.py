@@ -555,7 +555,7 @@ def check(ctx, file, fmt):
     from . import review
     from .card import shacl_problems
     from .errors import DataError
-    from .load import load
+    from .parse import load
     from .output import Result
 
     own_graph = load([file])  # the file alone: syntax and unknown names fail here, with file and line

@@ -33,7 +33,7 @@ def query_text(query: str | None, query_file: str | None) -> str:
     if query_file:
         if query_file == "-":
             return sys.stdin.read()
-        from .load import decode, read_bytes
+        from .parse import decode, read_bytes
 
         return decode(query_file, read_bytes(query_file))
     if query is None:

@@ -39,9 +39,9 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__
-from .load import file_digest, format_of, ontology_files, read_bytes
+from .parse import file_digest, format_of, ontology_files, read_bytes
 
-_BUILD_CODE = ("load.py", "card.py", "entail.py", "project.py", "namespace.py", "store.py", "graphio.py")
+_BUILD_CODE = ("parse.py", "card.py", "entail.py", "project.py", "namespace.py", "store.py", "graphio.py")
 #: Bumped whenever the layout of a cache entry changes.
 CACHE_FORMAT = 2
 #: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
@@ -326,7 +326,7 @@ class Store:
         import pyoxigraph
 
         from .entail import entail
-        from .load import TripleBudget, load_all
+        from .parse import TripleBudget, load_all
         from .project import project
 
         ox = pyoxigraph.Store(str(entry.ox_dir))

@@ -16,7 +16,7 @@ number too long for Python to convert. This module decides at the root:
 - line numbers are counted the way the RDF syntaxes count lines: ``\\n``,
   ``\\r\\n`` and a lone ``\\r`` each end a line (:func:`line_number`).
 
-Every function is pure; :mod:`graph.load`, :mod:`graph.export` and
+Every function is pure; :mod:`alignkg.parse`, :mod:`alignkg.export` and
 :mod:`graph.sparql` call them.
 """
 

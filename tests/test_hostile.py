@@ -28,7 +28,7 @@ import alignkg.store as store_module
 from alignkg.cli import cli
 from alignkg import ONTOLOGY_DIR, OUTPUT_DIR
 from alignkg.errors import AlignKGError, DataError
-from alignkg.load import MAX_LITERAL, parse_text
+from alignkg.parse import MAX_LITERAL, parse_text
 from alignkg.resolve import resolve
 from alignkg.store import Store
 
@@ -275,7 +275,7 @@ def test_very_large_literal_is_refused(run, tmp_path):
 
 def test_literal_at_the_cap_loads_in_linear_time(tmp_path):
     """A 1,000,000-character literal in N-Triples loads in well under a second (rdflib's own line buffer took 5 s)."""
-    from alignkg.load import load
+    from alignkg.parse import load
 
     f = tmp_path / "big.nt"
     f.write_text('<urn:a> <urn:b> "' + "x" * MAX_LITERAL + '" .\n<urn:a> <urn:c> <urn:d> .\n')
@@ -899,7 +899,7 @@ def _read_rdf_back(text, fmt):
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from alignkg.load import parse_apart
+    from alignkg.parse import parse_apart
 
     rdflib_name = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
     ox_format = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}[fmt]

@@ -306,7 +306,7 @@ def test_long_broader_chain_paths_share_structure():
 
 def test_bad_data_still_reports_file_and_line_through_the_fast_parser(run, tmp_path):
     """Errors found by pyoxigraph in a large file (beyond rdflib's retry size) keep file and line."""
-    import alignkg.load as load
+    import alignkg.parse as load
 
     f = tmp_path / "big-bad.nt"
     lines = [f"<urn:a{i}> <urn:b> <urn:c> .\n" for i in range(2000)]

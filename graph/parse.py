@@ -410,7 +410,7 @@ def load(paths, graph=None):
 
     Examples
     --------
-    >>> from graph.load import load, ontology_files
+    >>> from alignkg.parse import load, ontology_files
     >>> len(load(ontology_files())) > 100
     True
     """
