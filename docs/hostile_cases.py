@@ -100,7 +100,7 @@ stale. Rows marked *elsewhere* are tested in another module and only listed here
   names through the resolver and `show`, generated SPARQL through `alignkg sparql`; only exit
   0 or 2 with one clean line is accepted. 150 examples each, derandomised so the suite is
   reproducible; `ALIGNKG_FUZZ_EXAMPLES=5000 ALIGNKG_FUZZ_RANDOM=1` explores further.
-- Cases marked *xfail* fail today because of code outside `graph/load.py`, `resolve.py`,
+- Cases marked *xfail* fail today because of code outside `graph/parse.py`, `resolve.py`,
   `output.py`, `render.py` and `store.py`; the reason says what to change there.
 """
 
