@@ -297,18 +297,64 @@ def render(focus, compare, what_if, output, force, data):
 QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
 
 
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number from 0 (or ``minimum``) up to a week; inf, nan and
+    negative values are refused with exit 2."""
+
+    name = "SECONDS"
+    MAXIMUM = 7 * 24 * 3600.0
+
+    def __init__(self, minimum=0.0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or not self.minimum <= seconds <= self.MAXIMUM:
+            self.fail(f"{value!r} is not a number of seconds from {self.minimum:g} to {self.MAXIMUM:g}", param, ctx)
+        return seconds
+
+
 def query_options(func):
     """Options shared by sparql and query: result formats, timeout, row cap, --data."""
     func = click.option("--data", "data", multiple=True, metavar="FILE",
                         help="Add your own RDF file; repeatable.")(func)
     func = click.option("--limit", type=click.IntRange(min=1), metavar="N",
                         help="Return at most N rows (or triples); a note on stderr says when it cut.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+    func = click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
                         metavar="SECONDS", help="Stop the query after this long (0: no limit).")(func)
     func = click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
                         help="table, json, csv, tsv, xml (SPARQL 1.1 results), markdown; ttl, nt, jsonld "
                              "for CONSTRUCT and DESCRIBE.")(func)
     return func
+
+
+def stream_answer(source, text, bindings, fmt, timeout, limit):
+    """Run a local query and print its answer; standard formats stream from the engine as they come."""
+    import codecs
+
+    from . import sparql as sq
+
+    form = sq.check(text)
+    if not sq.native(form, fmt):
+        emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit), fmt)
+        return
+    stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    last = ""
+    for chunk in stream.chunks():
+        piece = decoder.decode(chunk)
+        if piece:
+            click.echo(piece, nl=False)
+            last = piece
+    if not last.endswith("\n"):
+        click.echo("")
+    if stream.truncated:
+        click.echo("alignkg: note: results cut at the --limit", err=True)
 
 
 def emit_answer(answer, fmt):
@@ -333,12 +379,12 @@ def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
     from . import sparql as sq
 
     text = sq.query_text(query, query_file)
-    prepared = sq.prepare(text)  # syntax errors before loading anything
+    sq.check(text)  # refusals before loading anything; syntax is checked by the engine, inside the timeout
     if endpoint:
         _local_only(data=data)
         emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
         return
-    emit_answer(sq.execute(store(data).rdf, prepared, timeout=timeout or None, limit=limit), fmt)
+    stream_answer(store(data), text, None, fmt, timeout or None, limit)
 
 
 @cli.command()
@@ -359,7 +405,9 @@ def query(name, params, list_, endpoint, fmt, timeout, limit, data):
         _local_only(data=data)
         emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
         return
-    emit_answer(queries.run_named(store(data), name, params, timeout=timeout, limit=limit), fmt)
+    st = store(data)
+    q = queries.named(name)
+    stream_answer(st, q.text, queries.bindings(st, q, params), fmt, timeout or None, limit)
 
 
 @cli.command()

@@ -43,7 +43,7 @@ def test_ask_construct_and_stdin(run):
     ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "updates"),
     ("LOAD <file:///etc/passwd>", "updates"),
     ("PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }", "updates"),
-    ("SELECT * WHERE {\n  ?s ?p \n}", "line 2, column 3"),
+    ("SELECT * WHERE {\n  ?s ?p \n}", "line 3, column"),
     ("", "empty query"),
 ])
 def test_refused_and_malformed_queries(run, query, fragment):
