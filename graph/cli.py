@@ -427,22 +427,30 @@ def push(endpoint, data):
 @click.option("--host", default=None, metavar="HOST",
               help="Listen on HOST instead of 127.0.0.1: exposes the endpoint deliberately.")
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+@click.option("--timeout", type=Seconds(minimum=0.1), default=10.0, show_default=True, metavar="SECONDS",
               help="Stop each query after this long (answers 503).")
 @click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
               help="Return at most N rows per query.")
-@click.option("--cors", is_flag=True, help="Send Access-Control-Allow-Origin: * (off by default).")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Accept requests from web pages of ORIGIN (e.g. https://example.org, or '*' for any) and "
+                   "send CORS headers to them; repeatable. Other origins are refused.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query processes running at once.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
-def serve(host, port, timeout, limit, cors, data):
+def serve(host, port, timeout, limit, cors, workers, data):
     """A read-only SPARQL 1.1 Protocol endpoint with an explorer page, on
     127.0.0.1 unless --host says otherwise. No UPDATE, SERVICE or LOAD."""
-    from .server import serve as run_server
+    from .server import make
 
     st = store(data)
-    click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{port}/ (SPARQL at /sparql); Ctrl+C stops",
-               err=True)
-    run_server(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
-               exposed=host is not None)
+    server = make(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
+                  exposed=host is not None, workers=workers)  # a busy port or unknown host fails here, exit 2
+    try:
+        click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{server.server_port}/ (SPARQL at /sparql); "
+                   "Ctrl+C stops", err=True)
+        server.serve_forever()
+    finally:
+        server.server_close()
 
 
 @cli.command()

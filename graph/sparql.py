@@ -317,6 +317,13 @@ def pool_for(source, size: int = 1):
     return _POOLS[key]
 
 
+def new_pool(source, size: int = 1):
+    """A pool of ``size`` workers of its own on ``source`` (the caller closes it)."""
+    from .workers import Pool
+
+    return Pool(_store_dir(source), size)
+
+
 def close_pools() -> None:
     """Stop every worker process of this process."""
     while _POOLS:
