@@ -259,7 +259,11 @@ def main(argv=None) -> None:
     _die_with_parent(parent, lifeline)
     import pyoxigraph as ox
 
-    store = ox.Store.read_only(path)
+    try:
+        store = ox.Store.read_only(path)
+    except OSError as exc:  # the store went away (the parent is ending): nothing to serve
+        sys.stderr.write(f"alignkg worker: cannot open the store: {exc}\n")
+        os._exit(3)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     send(stdout, b"Z")  # ready
     while True:
@@ -291,7 +295,10 @@ class Worker:
         read_end, self._lifeline = os.pipe()  # the write end stays here, never inherited
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT, _package_parent(), path, str(os.getpid()), str(read_end)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(read_end,))
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(read_end,),
+            # a worker that crashes (a Rust stack overflow on a deeply nested query) must not write
+            # to the user's stderr: the parent reports it in one line
+            stderr=None if os.environ.get("ALIGNKG_DEBUG") else subprocess.DEVNULL)
         os.close(read_end)
         self.fd = self.proc.stdout.fileno()
         self.buf = bytearray()
@@ -377,6 +384,9 @@ class Pool:
         self._spawner.start()
         for _ in range(size):
             self._spawn.put(1)
+        import atexit
+
+        atexit.register(self.close)
 
     def _spawn_loop(self):
         while True:
@@ -391,6 +401,8 @@ class Pool:
             except Exception:
                 import time
 
+                if self._closed:
+                    continue
                 time.sleep(0.5)
                 self._spawn.put(1)
                 continue
