@@ -301,13 +301,15 @@ class Remote:
         return out
 
     def _describe(self, nodes):
-        """Every triple whose subject is one of ``nodes`` (IRIs), as an rdflib graph."""
+        """Every triple whose subject is one of ``nodes`` (IRIs), and those of the blank nodes they point
+        to (qualifications), as an rdflib graph."""
         from rdflib import Graph
 
         g = Graph()
         for batch in _batches(sorted(nodes)):
             values = " ".join(f"<{n}>" for n in batch)
-            for t in self.execute(f"CONSTRUCT {{ ?n ?p ?o }} WHERE {{ VALUES ?n {{ {values} }} ?n ?p ?o }}").triples:
+            for t in self.execute(f"CONSTRUCT {{ ?n ?p ?o . ?o ?q ?v }} WHERE {{ VALUES ?n {{ {values} }} ?n ?p ?o . "
+                                  "OPTIONAL { ?o ?q ?v . FILTER(isBlank(?o)) } }").triples:
                 g.add(t)
         return g
 
@@ -356,14 +358,15 @@ class Remote:
 
     def depends_on_graph(self, target: str):
         """The projected neighbourhood that answers ``depends-on target``."""
-        return self.neighbourhood(self._reach(target, upward=False))
+        nodes = self._reach(target, upward=False)
+        return self.neighbourhood(nodes, self._evaluations_of(nodes))  # evaluations explain "assumes" edges
 
     def shared_graph(self, sources):
         """The projected neighbourhood that answers ``shared`` on ``sources``."""
         nodes = set()
         for s in sources:
             nodes |= self._reach(s, upward=True)
-        return self.neighbourhood(nodes)
+        return self.neighbourhood(nodes, self._evaluations_of(nodes))
 
     def what_if_graph(self, failing):
         """The projected neighbourhood that answers ``what-if`` on ``failing`` (with the mulligan check)."""
