@@ -260,10 +260,14 @@ def _store_dir(source) -> str:
     path = getattr(source, "ox_path", None)
     if path:
         return str(path)
-    graph = getattr(source, "rdf", source)
-    key = id(graph)
-    if key in _BRIDGES and _BRIDGES[key][0] is graph:
+    key = getattr(source, "key", None)  # a Store's key: a hash of its inputs' contents
+    if key is not None and key in _BRIDGES:
         return _BRIDGES[key][1]
+    graph = getattr(source, "rdf", source)
+    if key is None:
+        key = id(graph)
+        if key in _BRIDGES and _BRIDGES[key][0] is graph:
+            return _BRIDGES[key][1]
     import atexit
     import shutil
     import tempfile
