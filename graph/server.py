@@ -32,7 +32,8 @@ its request line and headers within ``header_timeout`` seconds (or its body
 within ``body_timeout``), or stays idle that long between requests, is closed;
 a body larger than :data:`MAX_BODY` is refused (413) while it is read; a
 repeated ``query`` parameter or any ``default-graph-uri`` / ``named-graph-uri``
-is refused with 400.
+is refused with 400. Answers to repeated queries come from a bounded
+least-recently-used cache (the graph never changes while it is served).
 """
 
 from __future__ import annotations
@@ -54,6 +55,50 @@ LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 MAX_BODY = 1 << 20
 #: Bytes of an answer held back to learn whether it was cut before the headers go out.
 _HOLD = 4 << 20
+
+
+class AnswerCache:
+    """Answers by (query text, bound terms, format), least recently used first out.
+
+    The served graph never changes while the server runs, so an answer computed
+    once is the answer; only complete answers of at most ``max_entry`` bytes are
+    kept, ``max_total`` bytes in all.
+    """
+
+    def __init__(self, max_total=64 << 20, max_entry=1 << 20):
+        from collections import OrderedDict
+
+        self.entries, self.size = OrderedDict(), 0
+        self.max_total, self.max_entry = max_total, max_entry
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+                return value[0]
+        return None
+
+    def put(self, key, value, size):
+        if size > self.max_entry:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_total:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+
+class _NoCache:
+    def get(self, key):
+        return None
+
+    def put(self, key, value, size):
+        pass
 
 
 class _Request(Request):
@@ -81,7 +126,7 @@ class Endpoint:
     """The WSGI application. ``store`` is a :class:`graph.store.Store`."""
 
     def __init__(self, store, *, timeout=10.0, limit=10_000, host=None, cors=(), workers=2, body_timeout=30.0,
-                 reaper=None):
+                 reaper=None, cache_bytes=64 << 20):
         import math
 
         from .sparql import new_pool
@@ -91,6 +136,7 @@ class Endpoint:
         self.store, self.timeout, self.limit = store, timeout, limit
         self.cors = ("*",) if cors is True else tuple(cors or ())
         self.body_timeout, self.reaper = body_timeout, reaper
+        self.cache = AnswerCache(cache_bytes) if cache_bytes else _NoCache()
         self.allowed_hosts = LOOPBACK if host in (None, "127.0.0.1", "localhost", "::1") else None
         self.urls = Map([
             Rule("/", endpoint="explorer"),
@@ -172,7 +218,13 @@ class Endpoint:
             return self._text(406, f"cannot answer in {request.headers.get('Accept')}; offered: "
                                    + ", ".join(m for m, (_, k) in MEDIA.items() if k == kind))
         fmt = MEDIA[media][0]
-        if not sq.native(form, fmt):
+        key = (text, tuple(sorted((str(k), sq.term_text(v)) for k, v in (bindings or {}).items())), fmt)
+        cached = self.cache.get(key)
+        if cached is not None:
+            body, truncated = cached
+            response = Response(body, mimetype=media)
+            response.headers["X-Alignkg-Cache"] = "hit"
+        elif not sq.native(form, fmt):
             answer = sq.execute(self.store, text, bindings, timeout=self.timeout, limit=self.limit, pool=self.pool)
             response = Response(sq.serialize(answer, fmt), mimetype=media)
             truncated = answer.truncated
@@ -188,7 +240,9 @@ class Endpoint:
             else:
                 chunks = None
             if chunks is None:
-                response = Response(b"".join(held), mimetype=media)
+                body = b"".join(held)
+                response = Response(body, mimetype=media)
+                self.cache.put(key, (body, stream.truncated), len(body))
             else:  # too large to hold: stream the rest (a timeout now can only cut the body short)
                 def rest(first=held, more=chunks):
                     yield from first
@@ -367,13 +421,13 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors=(), exposed=False, workers=2,
-         threads=16, queue=64, header_timeout=10.0, body_timeout=30.0):
+         threads=16, queue=64, header_timeout=10.0, body_timeout=30.0, cache_bytes=64 << 20):
     """The endpoint's HTTP server (port 0 picks a free port); bound and listening when this returns.
 
     ``workers`` query processes; ``threads`` connections served at once, ``queue``
     more waiting (beyond that a connection gets 503 at once); ``header_timeout``
     for the request line and headers (and for an idle keep-alive connection),
-    ``body_timeout`` for the body.
+    ``body_timeout`` for the body; ``cache_bytes`` of answers kept for repeated queries (0: none).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -383,7 +437,7 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
     reaper = Reaper()
     try:
         app = Endpoint(store, timeout=timeout, limit=limit, host=host if exposed else None, cors=cors,
-                       workers=workers, body_timeout=body_timeout, reaper=reaper)
+                       workers=workers, body_timeout=body_timeout, reaper=reaper, cache_bytes=cache_bytes)
     except BaseException:
         sock.close()
         reaper.stop()

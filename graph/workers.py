@@ -69,18 +69,20 @@ class _Frames:
     def write(self, data) -> int:
         self.buf += data
         if len(self.buf) >= CHUNK:
-            self.flush()
+            self.flush(push=True)  # big answers stream as they come
         return len(data)
 
-    def flush(self) -> None:
+    def flush(self, push: bool = False) -> None:
         if self.buf:
             send(self.out, b"D", bytes(self.buf))
             self.buf.clear()
+        if push:
+            self.out.flush()
 
 
 def send(out, kind: bytes, payload: bytes = b"") -> None:
     out.write(_HEAD.pack(kind, len(payload)) + payload)
-    if kind in (b"Z", b"E", b"H"):
+    if kind in (b"Z", b"E"):  # a small answer leaves in one write: one wake-up of the parent
         out.flush()
 
 
@@ -167,6 +169,8 @@ def _solutions(res, variables, fmt, limit, sink):
 
 
 _RESULT_FORMATS = ("json", "xml", "csv", "tsv")
+#: the prefixes bound in queries: sent with a worker's first request, remembered after
+_PREFIXES: dict = {}
 _GRAPH_FORMATS = ("nt", "ttl", "jsonld")
 
 
@@ -175,8 +179,11 @@ def answer(store, request: dict, out) -> None:
     import pyoxigraph as ox
 
     fmt, limit = request["format"], request.get("limit")
+    if request.get("prefixes"):
+        _PREFIXES.clear()
+        _PREFIXES.update(request["prefixes"])
     try:
-        res = store.query(request["query"], prefixes=request.get("prefixes") or None)
+        res = store.query(request["query"], prefixes=_PREFIXES or None)
     except SyntaxError as exc:
         send(out, b"E", f"SPARQL syntax error: {exc}".encode())
         return
@@ -220,7 +227,7 @@ def answer(store, request: dict, out) -> None:
 
             rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}
             ox.serialize(capped(), sink, rdf.get(fmt, ox.RdfFormat.N_TRIPLES),
-                         prefixes=request.get("prefixes") if fmt == "ttl" else None)
+                         prefixes=dict(_PREFIXES) if fmt == "ttl" else None)
             if counted[1]:
                 sink.flush()
                 send(out, b"T")
@@ -302,6 +309,7 @@ class Worker:
         os.close(read_end)
         self.fd = self.proc.stdout.fileno()
         self.buf = bytearray()
+        self.prefixes = None
 
     def frames(self, deadline):
         """Yield ``(kind, payload)`` frames until ``Z``; raise :class:`Timeout` past ``deadline``."""
@@ -330,6 +338,10 @@ class Worker:
             self.buf += data
 
     def request(self, payload: dict) -> None:
+        if payload.get("prefixes") == self.prefixes:
+            payload = {k: v for k, v in payload.items() if k != "prefixes"}  # the worker has them
+        else:
+            self.prefixes = payload.get("prefixes")
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
         self.proc.stdin.write(struct.pack(">I", len(body)) + body)
         self.proc.stdin.flush()
