@@ -42,7 +42,7 @@ _TERM_TYPES = {"uri", "bnode", "literal", "typed-literal", "triple"}
 def _check_url(url: str, option: str = "--endpoint") -> str:
     """``url`` if it is a well-formed http(s) URL, else an :class:`AlignKGError` (exit 2).
 
-    >>> _check_url("http://[::1")
+    >>> _check_url("http://[::1")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
     alignkg.errors.AlignKGError: --endpoint 'http://[::1': not a valid URL (Invalid IPv6 URL)
