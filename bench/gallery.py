@@ -5,9 +5,9 @@ Both run on the same on-disk pyoxigraph store holding the shipped graph plus ``-
 :mod:`alignkg.sparql`). For each gallery query, with its default parameters bound:
 
 - ``pyoxigraph``: ``Store.query`` of the bound text in this process, every solution read and
-  written as SPARQL results JSON (``QuerySolutions.serialize``), warm (best of 3);
+  written as SPARQL results JSON (``QuerySolutions.serialize``), warm (best of 2);
 - ``alignkg``: :func:`alignkg.sparql.open_stream` (check, bind, a worker process of the pool,
-  parse, evaluate, JSON streamed back), warm (best of 3);
+  parse, evaluate, JSON streamed back), warm (best of 2);
 - the ratio, whose target is at most 1.5.
 
     python bench/gallery.py [--data FILE ...]
@@ -23,7 +23,7 @@ import io
 import time
 
 
-def best(fn, runs=3):
+def best(fn, runs=2):
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -305,6 +305,7 @@ def _store_dir(source) -> str:
 
 
 _POOLS: dict = {}
+_MAX_POOLS = 4
 
 
 def pool_for(source, size: int = 1):
@@ -313,11 +314,12 @@ def pool_for(source, size: int = 1):
 
     path = _store_dir(source)
     key = (path, size)
-    if key not in _POOLS:
-        import atexit
-
+    if key in _POOLS:
+        _POOLS[key] = _POOLS.pop(key)  # most recently used last
+    else:
+        while len(_POOLS) >= _MAX_POOLS:  # one process asking many stores (tests, notebooks) keeps a few
+            _POOLS.pop(next(iter(_POOLS))).close()
         _POOLS[key] = Pool(path, size)
-        atexit.register(_POOLS[key].close)
     return _POOLS[key]
 
 
