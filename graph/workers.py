@@ -390,6 +390,7 @@ class Pool:
         self.idle: queue.Queue = queue.Queue()
         self._spawn: queue.Queue = queue.Queue()
         self._closed = False
+        self.failures, self.broken = 0, None
         self._workers: set = set()
         self._lock = threading.Lock()
         self._spawner = threading.Thread(target=self._spawn_loop, daemon=True, name="alignkg-workers")
@@ -406,15 +407,22 @@ class Pool:
                 return
             if self._closed:
                 continue
+            import time
+
+            w = None
             try:
                 w = Worker(self.path)
-                for kind, _ in w.frames(None):  # wait for "ready"
+                for kind, _ in w.frames(time.monotonic() + 60):  # wait for "ready"
                     pass
-            except Exception:
-                import time
-
+                self.failures = 0
+            except Exception as exc:
+                if w is not None:
+                    w.kill()
                 if self._closed:
                     continue
+                self.failures += 1
+                if self.failures >= 3:  # callers stop waiting and say why
+                    self.broken = f"the query process cannot start ({exc or type(exc).__name__})"
                 time.sleep(0.5)
                 self._spawn.put(1)
                 continue
@@ -428,10 +436,17 @@ class Pool:
         import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            worker = self.idle.get(timeout=timeout)
-        except queue.Empty:
-            raise Timeout("timeout") from None
+        while True:
+            if self.broken:
+                raise WorkerError(self.broken)
+            wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+            if wait <= 0:
+                raise Timeout("timeout")
+            try:
+                worker = self.idle.get(timeout=wait)
+                break
+            except queue.Empty:
+                continue
         ok = False
         try:
             worker.request(payload)
