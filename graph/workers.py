@@ -238,9 +238,9 @@ def answer(store, request: dict, out) -> None:
                 return
             variables = list(res.variables)
             send(out, b"H", json.dumps({"type": "SELECT", "vars": [v.value for v in variables]}).encode())
-            if limit is None and fmt != "json":
-                res.serialize(sink, {"xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
-                                     "tsv": ox.QueryResultsFormat.TSV}[fmt])
+            if limit is None:  # no cap to apply: pyoxigraph's own writer, streaming
+                res.serialize(sink, {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                                     "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[fmt])
             elif _solutions(res, variables, fmt, limit, sink):
                 sink.flush()
                 send(out, b"T")
