@@ -445,6 +445,12 @@ def serve(host, port, timeout, limit, cors, workers, data):
     st = store(data)
     server = make(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
                   exposed=host is not None, workers=workers)  # a busy port or unknown host fails here, exit 2
+    import signal
+
+    def stop(signum, frame):  # SIGTERM ends the server like Ctrl+C: workers stopped, temporary files removed
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{server.server_port}/ (SPARQL at /sparql); "
                    "Ctrl+C stops", err=True)

@@ -275,7 +275,15 @@ def _store_dir(source) -> str:
     import pyoxigraph as ox
     from rdflib import BNode, Literal, URIRef
 
-    directory = tempfile.mkdtemp(prefix="alignkg-ox-")
+    from .store import cache_dir
+
+    parent = cache_dir()  # beside the cache when there is one (a killed process leaves nothing in /tmp)
+    try:
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        directory = tempfile.mkdtemp(prefix="alignkg-ox-", dir=parent)
+    except OSError:
+        directory = tempfile.mkdtemp(prefix="alignkg-ox-")
     atexit.register(shutil.rmtree, directory, True)
 
     def term(t):
