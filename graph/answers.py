@@ -586,45 +586,32 @@ def compare(G, names, *, by="components") -> Result:
                   meta={"by": by, "columns": [entity(G, c) for c in m["columns"]], "similarity": similarity})
 
 
-def remote_depends_on(remote, name, *, direct=False) -> Result:
-    """depends-on answered by a SPARQL endpoint (no explanation paths)."""
-    G = remote.index()
-    target = resolve(G, name)
-    rows = [entity(G, p) for p in remote.depends_on(target, direct=direct) if p in G]
-    rows.sort(key=lambda r: r["label"].casefold())
-    return Result(rows, ["label"], meta={"target": entity(G, target), "direct": direct, "endpoint": remote.url},
-                  header=[f"Proposals that {'directly ' if direct else ''}depend on {G.nodes[target]['label']} "
-                          f"(from {remote.url}):"])
+def _remote(result: Result, remote) -> Result:
+    """A local answer computed on an endpoint's neighbourhood: the same rows and columns, plus where from."""
+    result.meta = {**result.meta, "endpoint": remote.url}
+    if result.header:
+        first = result.header[0]
+        result.header = [f"{first[:-1]} (from {remote.url}):" if first.endswith(":") else first,
+                         *result.header[1:]]
+    return result
 
 
-def remote_shared(remote, names, *, direct=False) -> Result:
+def remote_depends_on(remote, name, *, direct=False, explain=False) -> Result:
+    """depends-on answered from a SPARQL endpoint: the dependents are found there, then answered
+    by :func:`depends_on` on their fetched neighbourhood (same rows, columns and paths as locally)."""
+    target = resolve(remote.index(), name)
+    return _remote(depends_on(remote.depends_on_graph(target), target, direct=direct, explain=explain), remote)
+
+
+def remote_shared(remote, names, *, direct=False, explain=False) -> Result:
     if len(names) < 2:
         raise AlignKGError("shared needs at least two names")
-    G = remote.index()
-    sources = [resolve(G, n) for n in names]
-    common = set.intersection(*(remote.dependencies(s, direct=direct) for s in sources)) - set(sources)
-    rows = sorted((entity(G, n) for n in common if n in G), key=lambda r: (r["kind"], r["label"].casefold()))
-    return Result(rows, ["label", "kind"], meta={"proposals": [entity(G, s) for s in sources], "direct": direct,
-                                                  "endpoint": remote.url},
-                  header=[f"Shared by {' and '.join(G.nodes[s]['label'] for s in sources)} (from {remote.url}):"])
+    index = remote.index()
+    sources = [resolve(index, n) for n in names]
+    return _remote(shared(remote.shared_graph(sources), sources, direct=direct, explain=explain), remote)
 
 
-def remote_what_if(remote, names) -> Result:
-    G = remote.index()
-    failing = [resolve(G, n) for n in names]
-    found = remote.what_if_routes(failing)
-    rows = []
-    for p, (criteria, weak) in found.items():
-        if p in G:
-            labels = sorted(G.nodes[c]["label"] for c in criteria if c in G)
-            weakened = [{"criterion": G.nodes[c]["label"], "criterion_iri": c,
-                         "failed_routes": [entity(G, r) for r in failed if r in G],
-                         "remaining_routes": [entity(G, r) for r in left if r in G]}
-                        for c, (failed, left) in sorted(weak.items()) if c in G]
-            rows.append({**entity(G, p), "criteria": labels, "criteria_lost": len(labels),
-                         "weakened": weakened, "structural": not labels and not weakened})
-    rows.sort(key=lambda r: (-r["criteria_lost"], r["label"].casefold()))
-    return Result(rows, ["label", "criteria"], meta={"failing": [entity(G, f) for f in failing],
-                                                     "endpoint": remote.url},
-                  header=[f"If {' and '.join(G.nodes[f]['label'] for f in failing)} {fail_verb(failing)} "
-                          f"(from {remote.url}):"])
+def remote_what_if(remote, names, *, explain=False) -> Result:
+    index = remote.index()
+    failing = [resolve(index, n) for n in names]
+    return _remote(what_if(remote.what_if_graph(failing), failing, explain=explain), remote)

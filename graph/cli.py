@@ -370,18 +370,64 @@ def render(focus, compare, what_if, output, force, data, full):
 QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
 
 
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number from 0 (or ``minimum``) up to a week; inf, nan and
+    negative values are refused with exit 2."""
+
+    name = "SECONDS"
+    MAXIMUM = 7 * 24 * 3600.0
+
+    def __init__(self, minimum=0.0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or not self.minimum <= seconds <= self.MAXIMUM:
+            self.fail(f"{value!r} is not a number of seconds from {self.minimum:g} to {self.MAXIMUM:g}", param, ctx)
+        return seconds
+
+
 def query_options(func):
     """Options shared by sparql and query: result formats, timeout, row cap, --data."""
     func = click.option("--data", "data", multiple=True, metavar="FILE",
                         help="Add your own RDF file; repeatable.")(func)
     func = click.option("--limit", type=click.IntRange(min=1), metavar="N",
                         help="Return at most N rows (or triples); a note on stderr says when it cut.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+    func = click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
                         metavar="SECONDS", help="Stop the query after this long (0: no limit).")(func)
     func = click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
                         help="table, json, csv, tsv, xml (SPARQL 1.1 results), markdown; ttl, nt, jsonld "
                              "for CONSTRUCT and DESCRIBE.")(func)
     return func
+
+
+def stream_answer(source, text, bindings, fmt, timeout, limit):
+    """Run a local query and print its answer; standard formats stream from the engine as they come."""
+    import codecs
+
+    from . import sparql as sq
+
+    form = sq.check(text)
+    if not sq.native(form, fmt):
+        emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit), fmt)
+        return
+    stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    last = ""
+    for chunk in stream.chunks():
+        piece = decoder.decode(chunk)
+        if piece:
+            click.echo(piece, nl=False)
+            last = piece
+    if not last.endswith("\n"):
+        click.echo("")
+    if stream.truncated:
+        click.echo("alignkg: note: results cut at the --limit", err=True)
 
 
 def emit_answer(answer, fmt):
@@ -410,12 +456,12 @@ def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
     from . import sparql as sq
 
     text = sq.query_text(query, query_file)
-    prepared = sq.prepare(text)  # syntax errors before loading anything
+    sq.check(text)  # refusals before loading anything; syntax is checked by the engine, inside the timeout
     if endpoint:
         _local_only(data=data)
         emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
         return
-    emit_answer(sq.execute(store(data).rdf, prepared, timeout=timeout or None, limit=limit), fmt)
+    stream_answer(store(data), text, None, fmt, timeout or None, limit)
 
 
 @cli.command()
@@ -436,7 +482,9 @@ def query(name, params, list_, endpoint, fmt, timeout, limit, data):
         _local_only(data=data)
         emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
         return
-    emit_answer(queries.run_named(store(data), name, params, timeout=timeout, limit=limit), fmt)
+    st = store(data)
+    q = queries.named(name)
+    stream_answer(st, q.text, queries.bindings(st, q, params), fmt, timeout or None, limit)
 
 
 @cli.command()
@@ -456,22 +504,36 @@ def push(endpoint, data):
 @click.option("--host", default=None, metavar="HOST",
               help="Listen on HOST instead of 127.0.0.1: exposes the endpoint deliberately.")
 @click.option("--port", default=8780, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+@click.option("--timeout", type=Seconds(minimum=0.1), default=10.0, show_default=True, metavar="SECONDS",
               help="Stop each query after this long (answers 503).")
 @click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
               help="Return at most N rows per query.")
-@click.option("--cors", is_flag=True, help="Send Access-Control-Allow-Origin: * (off by default).")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Accept requests from web pages of ORIGIN (e.g. https://example.org, or '*' for any) and "
+                   "send CORS headers to them; repeatable. Other origins are refused.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query processes running at once.")
 @click.option("--data", "data", multiple=True, metavar="FILE", help="Add your own RDF file; repeatable.")
-def serve(host, port, timeout, limit, cors, data):
+def serve(host, port, timeout, limit, cors, workers, data):
     """A read-only SPARQL 1.1 Protocol endpoint with an explorer page, on
     127.0.0.1 unless --host says otherwise. No UPDATE, SERVICE or LOAD."""
-    from .server import serve as run_server
+    from .server import make
 
     st = store(data)
-    click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{port}/ (SPARQL at /sparql); Ctrl+C stops",
-               err=True)
-    run_server(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
-               exposed=host is not None)
+    server = make(st, host=host or "127.0.0.1", port=port, timeout=timeout, limit=limit, cors=cors,
+                  exposed=host is not None, workers=workers)  # a busy port or unknown host fails here, exit 2
+    import signal
+
+    def stop(signum, frame):  # SIGTERM ends the server like Ctrl+C: workers stopped, temporary files removed
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        click.echo(f"alignkg: serving http://{host or '127.0.0.1'}:{server.server_port}/ (SPARQL at /sparql); "
+                   "Ctrl+C stops", err=True)
+        server.serve_forever()
+    finally:
+        server.server_close()
 
 
 @cli.command()

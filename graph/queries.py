@@ -8,13 +8,11 @@ A named query starts with comment lines of the form ``# key: value``::
     # example: alignkg query direct-dependents --param target=HCH
 
 Parameter types: ``name`` (resolved like a NAME on the command line, then
-bound as an IRI), ``iri``, ``string``, ``integer``. Values are bound with
-``initBindings`` as ``?param``; they are never formatted into the query text.
-Against a remote endpoint they travel as a ``VALUES`` block at the start of
-the WHERE clause, so a parameter must be used by the WHERE clause's own
-patterns and filters (not only inside a nested group, a sub-select, HAVING or
-the projection): there both bindings mean the same thing, which
-tests/test_remote.py checks on a real Oxigraph server.
+bound as an IRI), ``iri``, ``string``, ``integer``. Values are turned into
+RDF terms and substituted for the variable by :func:`alignkg.sparql.bind`
+(written and escaped as N-Triples terms, never pasted as user text), so the
+local engine and every remote endpoint run the same query text;
+tests/test_remote.py checks the answers agree on Oxigraph and Virtuoso.
 """
 
 from __future__ import annotations
@@ -148,7 +146,7 @@ def run_named(store, name: str, pairs=(), *, timeout=None, limit=None):
     from .sparql import DEFAULT_TIMEOUT, execute
 
     q = named(name)
-    return execute(store.rdf, q.text, bindings(store, q, pairs),
+    return execute(store, q.text, bindings(store, q, pairs),
                    timeout=DEFAULT_TIMEOUT if timeout is None else timeout or None, limit=limit)
 
 

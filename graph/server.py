@@ -20,13 +20,28 @@ Routes:
     the explorer page (offline: no remote resource).
 
 Requests whose ``Host`` is not a loopback name are refused (DNS rebinding)
-unless the server was started for a specific ``--host``; CORS headers are only
-sent when asked for.
+unless the server was started for a specific ``--host``. Requests from a
+foreign ``Origin`` (a web page of another site, a cross-site form POST) are
+refused with 403 unless ``--cors`` names that origin (or ``*``); CORS headers
+are only sent for the origins named.
+
+Fair to every client: queries run in a bounded pool of worker processes
+(:mod:`alignkg.workers`) stopped at the timeout, parsing included; connections
+are served by a bounded pool of threads, and a connection that does not send
+its request line and headers within ``header_timeout`` seconds (or its body
+within ``body_timeout``), or stays idle that long between requests, is closed;
+a body larger than :data:`MAX_BODY` is refused (413) while it is read; a
+repeated ``query`` parameter or any ``default-graph-uri`` / ``named-graph-uri``
+is refused with 400. Answers to repeated queries come from a bounded
+least-recently-used cache (the graph never changes while it is served).
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 from werkzeug.exceptions import HTTPException
@@ -36,6 +51,60 @@ from werkzeug.wrappers import Request, Response
 from .errors import AlignKGError, QueryError
 
 LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
+#: Largest request body accepted (bytes); checked while the body is read.
+MAX_BODY = 1 << 20
+#: Bytes of an answer held back to learn whether it was cut before the headers go out.
+_HOLD = 4 << 20
+
+
+class AnswerCache:
+    """Answers by (query text, bound terms, format), least recently used first out.
+
+    The served graph never changes while the server runs, so an answer computed
+    once is the answer; only complete answers of at most ``max_entry`` bytes are
+    kept, ``max_total`` bytes in all.
+    """
+
+    def __init__(self, max_total=64 << 20, max_entry=1 << 20):
+        from collections import OrderedDict
+
+        self.entries, self.size = OrderedDict(), 0
+        self.max_total, self.max_entry = max_total, max_entry
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+                return value[0]
+        return None
+
+    def put(self, key, value, size):
+        if size > self.max_entry:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_total:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+
+class _NoCache:
+    def get(self, key):
+        return None
+
+    def put(self, key, value, size):
+        pass
+
+
+class _Request(Request):
+    max_content_length = MAX_BODY
+    max_form_memory_size = MAX_BODY
+    max_form_parts = 100
 
 #: Media type -> (format for graph.sparql.serialize, kind of answer it fits).
 MEDIA = {
@@ -56,8 +125,18 @@ _TEMPLATE = Path(__file__).parent / "templates" / "explorer.html"
 class Endpoint:
     """The WSGI application. ``store`` is a :class:`graph.store.Store`."""
 
-    def __init__(self, store, *, timeout=10.0, limit=10_000, host=None, cors=False):
-        self.store, self.timeout, self.limit, self.cors = store, timeout, limit, cors
+    def __init__(self, store, *, timeout=10.0, limit=10_000, host=None, cors=(), workers=2, body_timeout=30.0,
+                 reaper=None, cache_bytes=64 << 20):
+        import math
+
+        from .sparql import new_pool
+
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise AlignKGError(f"--timeout {timeout!r}: give a finite number of seconds above 0")
+        self.store, self.timeout, self.limit = store, timeout, limit
+        self.cors = ("*",) if cors is True else tuple(cors or ())
+        self.body_timeout, self.reaper = body_timeout, reaper
+        self.cache = AnswerCache(cache_bytes) if cache_bytes else _NoCache()
         self.allowed_hosts = LOOPBACK if host in (None, "127.0.0.1", "localhost", "::1") else None
         self.urls = Map([
             Rule("/", endpoint="explorer"),
@@ -67,20 +146,37 @@ class Endpoint:
             Rule("/query/<name>", endpoint="named"),
             Rule("/map", endpoint="map"),
         ])
-        self.store.rdf  # parse (or load from cache) before the first request
+        self.pool = new_pool(store, size=workers)  # the store is loaded, and the workers started, before serving
 
     # -- plumbing -----------------------------------------------------------
 
     def __call__(self, environ, start_response):
         return self.wsgi(environ, start_response)
 
-    @Request.application
+    def _foreign(self, request):
+        """Why a request from another site is refused, or None when it is not one (or is allowed)."""
+        if "*" in self.cors:
+            return None
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            if origin == f"{request.scheme}://{request.host}" or origin in self.cors:
+                return None
+            return f"requests from origin {origin!r} are refused (start serve with --cors {origin} to allow it)"
+        site = request.headers.get("Sec-Fetch-Site")
+        if site == "cross-site" and request.headers.get("Sec-Fetch-Mode") != "navigate":
+            return "cross-site requests are refused (start serve with --cors ORIGIN to allow one)"
+        return None
+
+    @_Request.application
     def wsgi(self, request):
         try:
             if self.allowed_hosts is not None and request.host.rsplit(":", 1)[0] not in self.allowed_hosts \
                     and request.host not in self.allowed_hosts:
                 return self._text(403, "Host not allowed: this endpoint answers only loopback names "
                                        "(start it with --host to expose it)")
+            foreign = self._foreign(request)
+            if foreign:
+                return self._text(403, foreign)
             endpoint, args = self.urls.bind_to_environ(request.environ).match()
             response = getattr(self, f"on_{endpoint}")(request, **args)
         except HTTPException as exc:
@@ -89,8 +185,11 @@ class Endpoint:
             response = self._text(503 if "timeout" in str(exc) else 400, str(exc))
         except AlignKGError as exc:
             response = self._text(400, str(exc))
-        if self.cors:
+        if "*" in self.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
+        elif request.headers.get("Origin") in self.cors:
+            response.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]
+            response.headers["Vary"] = "Origin"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -108,43 +207,120 @@ class Endpoint:
             best = DEFAULT_MEDIA[kind]
         return best
 
-    def _answer(self, request, answer):
-        from .sparql import serialize
+    def _answer(self, request, text, bindings=None):
+        """Run a query and answer in the negotiated format; large answers stream."""
+        from . import sparql as sq
 
-        kind = "graph" if answer.type in ("CONSTRUCT", "DESCRIBE") else "results"
+        form = sq.check(text)
+        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
         media = self._negotiate(request, kind)
         if media is None:
             return self._text(406, f"cannot answer in {request.headers.get('Accept')}; offered: "
                                    + ", ".join(m for m, (_, k) in MEDIA.items() if k == kind))
-        response = Response(serialize(answer, MEDIA[media][0]), mimetype=media)
-        if answer.truncated:
+        fmt = MEDIA[media][0]
+        key = (text, tuple(sorted((str(k), sq.term_text(v)) for k, v in (bindings or {}).items())), fmt)
+        cached = self.cache.get(key)
+        if cached is not None:
+            body, truncated = cached
+            response = Response(body, mimetype=media)
+            response.headers["X-Alignkg-Cache"] = "hit"
+        elif not sq.native(form, fmt):
+            answer = sq.execute(self.store, text, bindings, timeout=self.timeout, limit=self.limit, pool=self.pool)
+            response = Response(sq.serialize(answer, fmt), mimetype=media)
+            truncated = answer.truncated
+        else:
+            stream = sq.open_stream(self.store, text, bindings, fmt=fmt, timeout=self.timeout, limit=self.limit,
+                                    pool=self.pool)
+            chunks, held, size = stream.chunks(), [], 0
+            for chunk in chunks:
+                held.append(chunk)
+                size += len(chunk)
+                if size > _HOLD:
+                    break
+            else:
+                chunks = None
+            if chunks is None:
+                body = b"".join(held)
+                response = Response(body, mimetype=media)
+                self.cache.put(key, (body, stream.truncated), len(body))
+            else:  # too large to hold: stream the rest (a timeout now can only cut the body short)
+                def rest(first=held, more=chunks):
+                    yield from first
+                    try:
+                        yield from more
+                    except AlignKGError:
+                        return
+
+                response = Response(rest(), mimetype=media, direct_passthrough=True)
+            truncated = stream.truncated
+        if truncated:
             response.headers["X-Alignkg-Truncated"] = f"results cut at {self.limit}"
         return response
+
+    def _body_deadline(self, request):
+        """Close the connection if the body does not arrive within ``body_timeout``."""
+        sock = request.environ.get("werkzeug.socket")
+        if self.reaper is not None and sock is not None:
+            self.reaper.watch(sock, self.body_timeout)
+        return sock
+
+    @staticmethod
+    def _body(request) -> bytes:
+        """The request body, refused (413) as soon as it passes :data:`MAX_BODY`, chunked or not."""
+        from werkzeug.exceptions import RequestEntityTooLarge
+
+        if request.content_length is not None:  # werkzeug refuses a declared length above the cap before reading
+            return request.get_data(cache=True)
+        stream, data = request.environ["wsgi.input"], bytearray()
+        while True:
+            try:
+                chunk = stream.read(1 << 16)
+            except OSError as exc:  # a malformed chunked body
+                raise AlignKGError(f"bad request body: {exc}") from None
+            if not chunk:
+                return bytes(data)
+            data += chunk
+            if len(data) > MAX_BODY:
+                raise RequestEntityTooLarge(f"the body is larger than {MAX_BODY} bytes")
+
+    def _one(self, request, key, values):
+        if len(values) > 1:
+            raise AlignKGError(f"the {key!r} parameter is given {len(values)} times; give it once")
+        return values[0] if values else None
 
     # -- routes --------------------------------------------------------------
 
     def on_sparql(self, request):
-        from .sparql import execute, prepare
-
+        texts = request.args.getlist("query")
         if request.method == "POST":
             ctype = request.mimetype
-            if ctype == "application/sparql-update" or "update" in request.form:
-                return self._text(403, "updates are not allowed: this endpoint is read-only")
-            if ctype == "application/sparql-query":
-                text = request.get_data(as_text=True)
-            else:
-                text = request.form.get("query")
-        else:
-            if "update" in request.args:
-                return self._text(403, "updates are not allowed: this endpoint is read-only")
-            text = request.args.get("query")
+            sock = self._body_deadline(request)
+            try:
+                if ctype == "application/sparql-update":
+                    return self._text(403, "updates are not allowed: this endpoint is read-only")
+                if ctype == "application/sparql-query":
+                    raw = self._body(request)
+                    try:
+                        texts.append(raw.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        return self._text(400, "the query is not UTF-8")
+                else:
+                    form = request.form
+                    if "update" in form:
+                        return self._text(403, "updates are not allowed: this endpoint is read-only")
+                    texts += form.getlist("query")
+            finally:
+                if sock is not None and self.reaper is not None:
+                    self.reaper.forget(sock)
+        if "update" in request.args:
+            return self._text(403, "updates are not allowed: this endpoint is read-only")
+        text = self._one(request, "query", texts)
         if not text:
             return self._text(400, "no query: give ?query=... or POST one")
         for key in ("default-graph-uri", "named-graph-uri"):
-            if request.values.get(key):
+            if request.values.getlist(key):
                 return self._text(400, f"{key} is not supported: the endpoint serves one graph")
-        prepared = prepare(text)
-        return self._answer(request, execute(self.store.rdf, prepared, timeout=self.timeout, limit=self.limit))
+        return self._answer(request, text)
 
     def on_update(self, request):
         return self._text(403, "updates are not allowed: this endpoint is read-only")
@@ -160,13 +336,10 @@ class Endpoint:
 
     def on_named(self, request, name):
         from .queries import bindings, named
-        from .sparql import execute
 
         q = named(name)
-        pairs = [f"{k}={v}" for k, v in request.args.items()]
-        answer = execute(self.store.rdf, q.text, bindings(self.store, q, pairs), timeout=self.timeout,
-                         limit=self.limit)
-        return self._answer(request, answer)
+        pairs = [f"{k}={self._one(request, k, request.args.getlist(k))}" for k in request.args]
+        return self._answer(request, q.text, bindings(self.store, q, pairs))
 
     def on_map(self, request):
         from .render import map_data, page
@@ -187,12 +360,155 @@ class Endpoint:
         return Response(html, mimetype="text/html")
 
 
-def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors=False, exposed=False):
-    """A threaded Werkzeug server for the endpoint (port 0 picks a free port)."""
-    from werkzeug.serving import make_server
+class Reaper:
+    """Closes connections whose deadline passed (slow or idle clients), from one thread.
 
-    app = Endpoint(store, timeout=timeout, limit=limit, host=host if exposed else None, cors=cors)
-    return make_server(host, port, app, threaded=True)
+    A handler thread blocked in ``recv`` on such a connection wakes up (the socket
+    is shut down) and frees itself for the next client.
+    """
+
+    def __init__(self, tick=0.25):
+        self.deadlines: dict = {}
+        self.lock = threading.Lock()
+        self.tick = tick
+        self.stopped = threading.Event()
+        threading.Thread(target=self._loop, daemon=True, name="alignkg-reaper").start()
+
+    def watch(self, sock, seconds):
+        with self.lock:
+            self.deadlines[sock] = time.monotonic() + seconds
+
+    def forget(self, sock):
+        with self.lock:
+            self.deadlines.pop(sock, None)
+
+    def _loop(self):
+        while not self.stopped.wait(self.tick):
+            now = time.monotonic()
+            with self.lock:
+                late = [s for s, d in self.deadlines.items() if d <= now]
+                for s in late:
+                    del self.deadlines[s]
+            for s in late:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.stopped.set()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or an :class:`AlignKGError` saying why not (before any output)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise AlignKGError(f"--host {host!r}: cannot resolve it ({getattr(exc, 'strerror', None) or exc})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        import errno
+
+        why = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise AlignKGError(f"cannot listen on {host}:{port}: {why}") from None
+    return sock
+
+
+def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors=(), exposed=False, workers=2,
+         threads=16, queue=64, header_timeout=10.0, body_timeout=30.0, cache_bytes=64 << 20):
+    """The endpoint's HTTP server (port 0 picks a free port); bound and listening when this returns.
+
+    ``workers`` query processes; ``threads`` connections served at once, ``queue``
+    more waiting (beyond that a connection gets 503 at once); ``header_timeout``
+    for the request line and headers (and for an idle keep-alive connection),
+    ``body_timeout`` for the body; ``cache_bytes`` of answers kept for repeated queries (0: none).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+    sock = _listen(host, port)
+    reaper = Reaper()
+    try:
+        app = Endpoint(store, timeout=timeout, limit=limit, host=host if exposed else None, cors=cors,
+                       workers=workers, body_timeout=body_timeout, reaper=reaper, cache_bytes=cache_bytes)
+    except BaseException:
+        sock.close()
+        reaper.stop()
+        raise
+
+    class Handler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds for any one read or write (a client that stops reading its answer)
+
+        def handle_one_request(self):
+            reaper.watch(self.connection, header_timeout)  # idle wait, request line and headers
+            try:
+                return super().handle_one_request()
+            finally:
+                reaper.forget(self.connection)
+
+        def parse_request(self):
+            ok = super().parse_request()
+            reaper.forget(self.connection)  # headers read; the body has its own deadline
+            return ok
+
+        def log_request(self, *args, **kwargs):
+            pass
+
+    class Server(BaseWSGIServer):
+        multithread = True
+
+        def __init__(self):
+            self._ready = False
+            super().__init__(host, port, app, handler=Handler, fd=sock.fileno())
+            self.server_name, self.server_port = host, self.port
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="alignkg-http")
+            self.slots = threading.BoundedSemaphore(threads + queue)
+            self._ready = True
+
+        def process_request(self, request, client_address):
+            if not self.slots.acquire(blocking=False):
+                try:
+                    request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                                    b"Content-Length: 22\r\nConnection: close\r\n\r\ntoo many connections\r\n")
+                except OSError:
+                    pass
+                self.shutdown_request(request)
+                return
+            self.pool.submit(self._work, request, client_address)
+
+        def _work(self, request, client_address):
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                self.slots.release()
+
+        def handle_error(self, request, client_address):
+            pass  # a client that went away; nothing to report
+
+        def server_close(self):
+            super().server_close()
+            if not self._ready:  # werkzeug closes its own first socket while starting
+                return
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            reaper.stop()
+            app.pool.close()
+
+    try:
+        server = Server()
+    finally:
+        sock.close()  # the server holds its own copy
+    return server
 
 
 def serve(store, **options):

@@ -1,24 +1,30 @@
-"""Run user SPARQL safely on the local graph.
+"""Run user SPARQL safely on the local graph, with pyoxigraph as the engine.
 
-Queries are parsed with the usual prefixes bound (:data:`graph.namespace.PREFIXES`).
-Anything that could reach outside the loaded data is refused before
-evaluation: ``SERVICE`` anywhere in the algebra (nested sub-queries included)
-and ``FROM`` / ``FROM NAMED`` (rdflib would fetch those IRIs). Updates cannot be
-sent here at all: only the query grammar is accepted. Parameters are bound with
-``initBindings``, never formatted into the text.
+Queries are checked before anything runs (:func:`check`): a small SPARQL
+lexer (strings, IRIs and comments skipped, so the words inside them do not
+count) refuses ``SERVICE`` anywhere (nested sub-queries included), ``FROM`` /
+``FROM NAMED`` and every update form. Only ``Store.query`` of pyoxigraph ever
+sees the text, so an update could not run even if it got past the check.
+
+The usual prefixes (:data:`alignkg.namespace.PREFIXES`) are bound.
+Parameters are bound the same way on every engine (:func:`bind`): each is
+turned into an RDF term, written by :func:`term_text` in N-Triples syntax
+(checked, escaped) and substituted for the variable's tokens in the query,
+so the local engine and any remote endpoint run the very same query text.
+
+Queries run in worker processes (:mod:`alignkg.workers`) with a hard timeout
+that covers parsing and evaluation; large answers stream.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import threading
 
 from .errors import QueryError
 from .output import Result
 
 MAX_QUERY = 100_000
-_PARSER_LOCK = threading.Lock()
 _UPDATE = re.compile(
     r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
     r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -43,58 +49,188 @@ def query_text(query: str | None, query_file: str | None) -> str:
     return query
 
 
-def _walk(node):
-    """Yield every algebra node of a prepared query."""
-    from rdflib.plugins.sparql.parserutils import CompValue
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+              |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][0-9A-Za-z_\u00B7\u00C0-\uFFFF]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<bnode>_:[0-9A-Za-z_\-.\u00B7\u00C0-\uFFFF]*)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][0-9A-Za-z_\-.\u00B7\u00C0-\uFFFF]*)?:(?:[0-9A-Za-z_:\-.\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\.)*)
+  | (?P<word>[A-Za-z_][0-9A-Za-z_]*)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
+""", re.VERBOSE | re.DOTALL)
 
-    stack = [node]
-    seen = set()
-    while stack:
-        cur = stack.pop()
-        if id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        if isinstance(cur, CompValue):
-            yield cur
-            stack.extend(cur.values())
-        elif isinstance(cur, dict):
-            stack.extend(cur.values())
-        elif isinstance(cur, (list, tuple, set)):
-            stack.extend(cur)
+_QUERY_FORMS = {"SELECT": "SELECT", "ASK": "ASK", "CONSTRUCT": "CONSTRUCT", "DESCRIBE": "DESCRIBE"}
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
-def prepare(text: str):
-    """Parse and check a query; raise :class:`QueryError` with line and column."""
-    import rdflib.plugins.sparql as rsparql
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql import prepareQuery
+def tokens(text: str):
+    """The tokens of a SPARQL text as ``(kind, text)`` pairs (whitespace and comments included).
 
-    from .namespace import PREFIXES
+    Linear in the length of the text (no backtracking parser), so it is safe to
+    run before any time limit applies.
 
-    rsparql.SPARQL_LOAD_GRAPHS = False
+    >>> [t for t in tokens('SELECT ?x { ?x rdfs:label "SERVICE" }') if t[0] != "ws"][:4]
+    [('word', 'SELECT'), ('var', '?x'), ('punct', '{'), ('var', '?x')]
+    """
+    for m in _TOKEN.finditer(text):
+        yield m.lastgroup, m.group()
+
+
+def check(text: str) -> str:
+    """Check a query before it runs; its form (SELECT, ASK, CONSTRUCT or DESCRIBE).
+
+    Refuses an empty or too long text, updates, ``SERVICE`` and ``FROM`` with a
+    :class:`QueryError`. Syntax is checked by the engine itself, inside the
+    time limit.
+
+    >>> check("PREFIX x: <urn:x#> SELECT * { ?s x:service ?o }")
+    'SELECT'
+    >>> check("SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    alignkg.errors.QueryError: SERVICE is not allowed: alignkg queries only the local graph
+    """
     if len(text) > MAX_QUERY:
         raise QueryError(f"query too long ({len(text)} characters; at most {MAX_QUERY})")
     if not text.strip():
         raise QueryError("empty query")
-    try:
-        with _PARSER_LOCK:  # pyparsing, under rdflib's parser, is not thread-safe (found by the endpoint soak test)
-            prepared = prepareQuery(text, initNs=PREFIXES)
-    except ParseException as exc:
-        if _UPDATE.match(text):
-            raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only") from None
-        raise QueryError(f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
-    except Exception as exc:  # rdflib raises several types for bad queries
-        raise QueryError(f"bad SPARQL query: {' '.join(str(exc).split()) or type(exc).__name__}") from None
-    for node in _walk(prepared.algebra):
-        if node.name == "ServiceGraphPattern":
+    form = None
+    for kind, tok in tokens(text):
+        if kind != "word":
+            continue
+        word = tok.upper()
+        if form is None:
+            if word in _UPDATE_WORDS:
+                raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only")
+            if word in _QUERY_FORMS:
+                form = _QUERY_FORMS[word]
+        if word == "SERVICE":
             raise QueryError("SERVICE is not allowed: alignkg queries only the local graph")
-    if getattr(prepared.algebra, "datasetClause", None):
-        raise QueryError("FROM / FROM NAMED are not allowed: add files with --data instead")
-    return prepared
+        if word == "FROM":
+            raise QueryError("FROM / FROM NAMED are not allowed: add files with --data instead")
+    if form is None and _UPDATE.match(text):
+        raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only")
+    return form or "SELECT"
+
+
+def prepare(text: str) -> str:
+    """Check a query (see :func:`check`) and return its text, ready for :func:`execute`."""
+    check(text)
+    return text
+
+
+_IRI_OK = re.compile(r'[^<>"{}|^`\\\x00-\x20]*\Z')
+_LANG_OK = re.compile(r"[A-Za-z]+(?:-[A-Za-z0-9]+)*\Z")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _iri_text(value: str) -> str:
+    if not _IRI_OK.match(value):
+        raise QueryError(f"not a valid IRI for a parameter: {value!r}")
+    return f"<{value}>"
+
+
+def term_text(term) -> str:
+    """An RDF term (rdflib or pyoxigraph) in SPARQL/N-Triples syntax, checked and escaped.
+
+    >>> from rdflib import Literal, URIRef
+    >>> term_text(Literal('say "hi"\\n'))
+    '"say \\\\"hi\\\\"\\\\n"'
+    >>> term_text(URIRef("urn:a b"))  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    alignkg.errors.QueryError: not a valid IRI for a parameter: 'urn:a b'
+    """
+    name = type(term).__name__
+    if name in ("URIRef", "NamedNode"):
+        return _iri_text(str(term) if name == "URIRef" else term.value)
+    if name in ("Literal",):
+        value = term.value if hasattr(term, "datatype") and not hasattr(term, "toPython") else str(term)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f"a parameter holds text that is not valid Unicode: {value!r}") from None
+        text = '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'
+        lang = getattr(term, "language", None)
+        datatype = getattr(term, "datatype", None)
+        if lang:
+            if not _LANG_OK.match(lang):
+                raise QueryError(f"not a valid language tag for a parameter: {lang!r}")
+            return f"{text}@{lang}"
+        if datatype is not None:
+            dt = str(datatype) if isinstance(datatype, str) else datatype.value
+            if dt != "http://www.w3.org/2001/XMLSchema#string":
+                return f"{text}^^{_iri_text(dt)}"
+        return text
+    raise QueryError(f"a parameter must be an IRI or a literal, not {name}")
+
+
+def bind(text: str, bindings: dict | None) -> str:
+    """Substitute parameters (variable name -> RDF term) into a query, as terms.
+
+    Every token ``?name`` / ``$name`` of a bound variable becomes the term
+    (:func:`term_text`); in a SELECT projection it becomes ``(term AS ?name)``
+    so the column stays, and in GROUP BY / ORDER BY ``(term)``. A query that
+    binds the variable itself (``AS ?name``, ``VALUES ?name``) is refused. The
+    text of the values never becomes query syntax: a term is one token.
+
+    >>> from rdflib import URIRef
+    >>> bind("SELECT ?x ?t WHERE { ?x ?p ?t }", {"t": URIRef("urn:a")})
+    'SELECT ?x (<urn:a> AS ?t) WHERE { ?x ?p <urn:a> }'
+    """
+    if not bindings:
+        return text
+    terms = {str(k).lstrip("?$"): term_text(v) for k, v in bindings.items()}
+    out = []
+    depth = 0
+    projection = None  # paren depth of the SELECT clause being read
+    ordering = None    # paren depth of a GROUP BY / ORDER BY clause being read
+    values = False
+    previous = ""
+    for kind, tok in tokens(text):
+        if kind in ("ws", "comment"):
+            out.append(tok)
+            continue
+        upper = tok.upper() if kind == "word" else ""
+        if kind == "punct" and tok == "(":
+            depth += 1
+        elif kind == "punct" and tok == ")":
+            depth -= 1
+        elif kind == "punct" and tok in "{}":
+            projection = ordering = None
+            values = False
+        elif upper == "SELECT":
+            projection = depth
+        elif upper in ("WHERE", "FROM"):
+            projection = None
+        elif upper == "BY" and previous in ("GROUP", "ORDER"):
+            ordering = depth
+        elif upper in ("HAVING", "LIMIT", "OFFSET"):
+            ordering = None
+        elif upper == "VALUES":
+            values = True
+            ordering = None
+        if kind == "var" and tok[1:] in terms:
+            name, term = tok[1:], terms[tok[1:]]
+            if previous == "AS" or values:
+                raise QueryError(f"the query binds ?{name} itself, so it cannot be given as a parameter")
+            if projection is not None and depth == projection:
+                tok = f"({term} AS ?{name})"
+            elif ordering is not None and depth == ordering:
+                tok = f"({term})"
+            else:
+                tok = term
+        out.append(tok)
+        previous = upper or tok
+    return "".join(out)
 
 
 DEFAULT_TIMEOUT = 30.0
-
 #: Output formats of SELECT/ASK answers, and of CONSTRUCT/DESCRIBE graphs.
 RESULT_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown")
 GRAPH_FORMATS = ("table", "json", "csv", "markdown", "ttl", "nt", "jsonld")
@@ -109,75 +245,257 @@ class Answer:
         self.boolean, self.triples, self.truncated = boolean, list(triples), truncated
 
 
-def _evaluate(graph, prepared, bindings, limit):
-    res = graph.query(prepared, initBindings=bindings or {})
-    if res.type == "ASK":
-        return Answer("ASK", boolean=bool(res.askAnswer))
-    if res.type in ("CONSTRUCT", "DESCRIBE"):
-        triples = []
-        for t in res.graph:
-            if limit is not None and len(triples) >= limit:
-                return Answer(res.type, triples=triples, truncated=True)
-            triples.append(t)
-        return Answer(res.type, triples=triples)
-    rows = []
-    for row in res:
-        if limit is not None and len(rows) >= limit:
-            return Answer("SELECT", res.vars, rows, truncated=True)
-        rows.append(tuple(row))
-    return Answer("SELECT", res.vars, rows)
+# -- the engine ---------------------------------------------------------------------
 
+def ox_store(graph, directory=None):
+    """A pyoxigraph store (on disk in ``directory``, else in memory) holding an rdflib graph's triples.
 
-def _child(graph, prepared, bindings, limit, conn):
-    try:
-        conn.send(("ok", _evaluate(graph, prepared, bindings, limit)))
-    except Exception as exc:  # reported to the parent as a QueryError
-        conn.send(("error", " ".join(str(exc).split()) or type(exc).__name__))
-    finally:
-        conn.close()
+    Terms that Oxigraph refuses (a bad IRI or language tag) are left out: they could
+    not be queried anyway.
 
-
-def execute(graph, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Answer:
-    """Evaluate a query (text or prepared) on ``graph`` in a child process.
-
-    The child is forked, so it shares the parsed graph without copying it,
-    and is killed when ``timeout`` seconds pass: a hard stop that works
-    whatever the query engine is doing. ``limit`` caps the rows (or triples)
-    returned; the answer says whether it was truncated. With ``timeout=None``
-    the query runs in this process.
+    >>> from rdflib import Graph, URIRef
+    >>> g = Graph(); g.add((URIRef("urn:a"), URIRef("urn:b"), URIRef("urn:c")))
+    <Graph identifier=... (<class 'rdflib.graph.Graph'>)>
+    >>> len(ox_store(g))
+    1
     """
-    import multiprocessing
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
 
-    prepared = prepare(text) if isinstance(text, str) else text
-    if timeout is None:
-        try:
-            return _evaluate(graph, prepared, bindings, limit)
-        except Exception as exc:
-            raise QueryError(f"query failed: {' '.join(str(exc).split()) or type(exc).__name__}") from None
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(graph, prepared, bindings, limit, send), daemon=True)
-    child.start()
-    send.close()
+    def term(t):
+        if isinstance(t, URIRef):
+            return ox.NamedNode(str(t))
+        if isinstance(t, BNode):
+            return ox.BlankNode(str(t))
+        if isinstance(t, Literal):
+            if t.language:
+                return ox.Literal(str(t), language=t.language)
+            return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)) if t.datatype else None)
+        raise ValueError(type(t).__name__)
+
+    def quads():
+        for s, p, o in graph:
+            try:
+                yield ox.Quad(term(s), term(p), term(o))
+            except (ValueError, TypeError):
+                continue
+
+    store = ox.Store(directory) if directory else ox.Store()
+    store.bulk_extend(quads())
+    return store
+
+
+_BRIDGES: dict = {}
+
+
+def _store_dir(source) -> str:
+    """The directory of an on-disk pyoxigraph store holding ``source``'s graph.
+
+    ``source`` is a :class:`alignkg.store.Store` (its ``ox_path`` when it has one)
+    or a bare rdflib graph, which is written once into a private temporary
+    pyoxigraph store, removed at exit.
+    """
+    path = getattr(source, "ox_path", None)
+    if path:
+        return str(path)
+    key = getattr(source, "key", None)  # a Store's key: a hash of its inputs' contents
+    if key is not None and key in _BRIDGES:
+        return _BRIDGES[key][1]
+    graph = getattr(source, "rdf", source)
+    if key is None:
+        key = id(graph)
+        if key in _BRIDGES and _BRIDGES[key][0] is graph:
+            return _BRIDGES[key][1]
+    import atexit
+    import shutil
+    import tempfile
+
+    from .store import cache_dir
+
+    parent = cache_dir()  # beside the cache when there is one (a killed process leaves nothing in /tmp)
     try:
-        if not receive.poll(timeout):
-            raise QueryError(f"query stopped after the {timeout:g} s timeout (raise it with --timeout)")
-        status, value = receive.recv()
-    except EOFError:
-        raise QueryError("query failed: the query process ended without an answer") from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receive.close()
-    if status == "error":
-        raise QueryError(f"query failed: {value}")
-    return value
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        directory = tempfile.mkdtemp(prefix="alignkg-ox-", dir=parent)
+    except OSError:
+        directory = tempfile.mkdtemp(prefix="alignkg-ox-")
+    atexit.register(shutil.rmtree, directory, True)
+    store = ox_store(graph, directory)
+    store.flush()
+    del store
+    _BRIDGES[key] = (graph, directory)
+    return directory
 
 
-def run(graph, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Result:
+_POOLS: dict = {}
+_MAX_POOLS = 4
+
+
+def pool_for(source, size: int = 1):
+    """The worker pool of ``source`` (created on first use, closed at exit)."""
+    from .workers import Pool
+
+    path = _store_dir(source)
+    key = (path, size)
+    if key in _POOLS:
+        _POOLS[key] = _POOLS.pop(key)  # most recently used last
+    else:
+        while len(_POOLS) >= _MAX_POOLS:  # one process asking many stores (tests, notebooks) keeps a few
+            _POOLS.pop(next(iter(_POOLS))).close()
+        _POOLS[key] = Pool(path, size)
+    return _POOLS[key]
+
+
+def new_pool(source, size: int = 1):
+    """A pool of ``size`` workers of its own on ``source`` (the caller closes it)."""
+    from .workers import Pool
+
+    return Pool(_store_dir(source), size)
+
+
+def close_pools() -> None:
+    """Stop every worker process of this process."""
+    while _POOLS:
+        _POOLS.popitem()[1].close()
+
+
+_NATIVE = {("SELECT", "json"), ("SELECT", "xml"), ("SELECT", "csv"), ("SELECT", "tsv"),
+           ("ASK", "json"), ("ASK", "xml"), ("ASK", "tsv"),
+           ("CONSTRUCT", "nt"), ("CONSTRUCT", "ttl"), ("CONSTRUCT", "jsonld"),
+           ("DESCRIBE", "nt"), ("DESCRIBE", "ttl"), ("DESCRIBE", "jsonld")}
+
+
+class Stream:
+    """An answer on its way from a worker: ``type``, then the bytes (``chunks()``), then ``truncated``."""
+
+    def __init__(self, frames):
+        self._frames = frames
+        self.type = None
+        self.vars = []
+        self.truncated = False
+        self._first = []
+        for kind, payload in self._next():
+            if kind == b"H":
+                import json
+
+                head = json.loads(payload)
+                self.type, self.vars = head["type"], head.get("vars", [])
+                break
+            if kind == b"D":  # not expected before the head
+                self._first.append(payload)
+
+    def _next(self):
+        from .workers import Timeout, WorkerError
+
+        try:
+            for kind, payload in self._frames:
+                if kind == b"E":
+                    message = payload.decode("utf-8", "replace")
+                    raise QueryError(_syntax_message(message))
+                if kind == b"T":
+                    self.truncated = True
+                    continue
+                yield kind, payload
+        except Timeout:
+            raise QueryError(f"query stopped after the {self.timeout:g} s timeout (raise it with --timeout)") from None
+        except WorkerError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+
+    timeout = 0.0
+
+    def chunks(self):
+        """The answer's bytes, as they come."""
+        yield from self._first
+        for kind, payload in self._next():
+            if kind == b"D":
+                yield payload
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks())
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+): ?")
+
+
+def _syntax_message(message: str) -> str:
+    """pyoxigraph's "error at L:C: ..." as "SPARQL syntax error at line L, column C: ..."."""
+    m = _POSITION.search(message)
+    if m:
+        return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {message[m.end():].strip()}"
+    return message
+
+
+def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=DEFAULT_TIMEOUT, limit=None,
+                pool=None) -> Stream:
+    """Start a query on ``source`` (a Store or an rdflib graph) and return its :class:`Stream`.
+
+    ``fmt`` is a SPARQL results format (json, xml, csv, tsv) for SELECT/ASK or an
+    RDF one (nt, ttl, jsonld) for CONSTRUCT/DESCRIBE. ``timeout`` (seconds, None
+    for no limit) covers parsing and evaluation; ``limit`` caps rows or triples.
+    """
+    from .namespace import PREFIXES
+
+    form = check(text)
+    final = bind(text, bindings)
+    if bindings:
+        check(final)
+    pool = pool or pool_for(source)
+    payload = {"query": final, "format": fmt, "limit": limit, "kind": form,
+               "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+    stream = Stream(pool.run(payload, timeout))
+    stream.timeout = timeout or 0.0
+    return stream
+
+
+def _to_rdflib(b):
+    from rdflib import BNode, Literal, URIRef
+
+    if b is None:
+        return None
+    if b["type"] == "uri":
+        return URIRef(b["value"])
+    if b["type"] == "bnode":
+        return BNode(b["value"])
+    return Literal(b["value"], lang=b.get("xml:lang"), datatype=b.get("datatype"))
+
+
+def execute(source, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None, pool=None) -> Answer:
+    """Evaluate a query on ``source`` (a Store or an rdflib graph) in a worker process; an :class:`Answer`.
+
+    The worker is killed when ``timeout`` seconds pass (None: no limit): a hard
+    stop, whatever the engine is doing, parsing included. ``limit`` caps the
+    rows (or triples) returned; the answer says whether it was truncated.
+    """
+    import json
+
+    form = check(text)
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    stream = open_stream(source, text, bindings, fmt="nt" if graph else "json", timeout=timeout, limit=limit,
+                         pool=pool)
+    data = stream.read()
+    if graph:
+        from rdflib import Graph
+
+        g = Graph().parse(data=data.decode("utf-8"), format="nt")
+        return Answer(stream.type, triples=list(g), truncated=stream.truncated)
+    doc = json.loads(data)
+    if stream.type == "ASK":
+        return Answer("ASK", boolean=bool(doc["boolean"]))
+    from rdflib import Variable
+
+    variables = [Variable(v) for v in doc["head"]["vars"]]
+    rows = [tuple(_to_rdflib(b.get(str(v))) for v in variables) for b in doc["results"]["bindings"]]
+    return Answer("SELECT", variables, rows, truncated=stream.truncated)
+
+
+def run(source, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Result:
     """Evaluate a query and shape the answer as a :class:`Result` (see :func:`shape`)."""
-    return shape(execute(graph, text, bindings, timeout=timeout, limit=limit))
+    return shape(execute(source, text, bindings, timeout=timeout, limit=limit))
+
+
+def native(form: str, fmt: str) -> bool:
+    """Whether answers of this form in this format stream straight from the engine."""
+    return (form, fmt) in _NATIVE
 
 
 def serialize(answer: Answer, fmt: str) -> str:

@@ -43,7 +43,7 @@ def test_ask_construct_and_stdin(run):
     ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "updates"),
     ("LOAD <file:///etc/passwd>", "updates"),
     ("PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }", "updates"),
-    ("SELECT * WHERE {\n  ?s ?p \n}", "line 2, column 3"),
+    ("SELECT * WHERE {\n  ?s ?p \n}", "line 3, column"),
     ("", "empty query"),
 ])
 def test_refused_and_malformed_queries(run, query, fragment):
@@ -136,3 +136,50 @@ def test_query_from_file(run, tmp_path):
     f.write_text("SELECT ?l WHERE { akg:hch rdfs:label ?l }")
     assert run("sparql", "--file", f, "--format", "csv").out.splitlines() == ["l", "HCH"]
     assert_clean_error(run("sparql", "--file", tmp_path / "none.rq"), "no such file")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e20", "-1", "abc"])
+def test_timeout_must_be_a_finite_number_of_seconds(run, value):
+    assert_clean_error(run("sparql", "ASK {}", "--timeout", value), "--timeout")
+    assert_clean_error(run("query", "direct-dependents", "--timeout", value), "--timeout")
+
+
+def test_parsing_is_inside_the_timeout(run):
+    """A huge expression (pyoxigraph parses it in the worker) is stopped, or refused, within the time limit."""
+    import time
+
+    heavy = "SELECT ?x WHERE { BIND(" + "+".join(["(1*2-3)"] * 11000) + " AS ?x) }"
+    start = time.monotonic()
+    r = run("sparql", heavy, "--timeout", "1", "--format", "csv")
+    assert r.code in (0, 2) and "Traceback" not in r.err
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ('HCH" } ; DROP ALL ; #', "not a valid IRI"),  # as an iri parameter: never query syntax
+    ("urn:a>", "not a valid IRI"),
+    ("urn:a b", "not a valid IRI"),
+])
+def test_iri_parameters_are_checked_terms(run, value, fragment):
+    assert_clean_error(run("query", "direct-dependents", "--param", f"target=<{value}>"), "")
+
+
+def test_bind_substitutes_terms_and_keeps_columns():
+    from rdflib import Literal, URIRef
+
+    from alignkg.errors import QueryError
+    from alignkg.sparql import bind
+
+    q = 'SELECT ?t (COUNT(?x) AS ?n) WHERE { ?x ?p ?t . FILTER(?t != "?t") } GROUP BY ?t ORDER BY ?t'
+    assert bind(q, {"t": URIRef("urn:a")}) == (
+        'SELECT (<urn:a> AS ?t) (COUNT(?x) AS ?n) WHERE { ?x ?p <urn:a> . FILTER(<urn:a> != "?t") } '
+        'GROUP BY (<urn:a>) ORDER BY (<urn:a>)')
+    assert bind("ASK { ?s ?p ?v }", {"v": Literal('a"b\\c\n', lang="en")}) == 'ASK { ?s ?p "a\\"b\\\\c\\n"@en }'
+    assert bind("ASK { ?s ?p ?v }", {"v": Literal(5)}) == \
+        'ASK { ?s ?p "5"^^<http://www.w3.org/2001/XMLSchema#integer> }'
+    with pytest.raises(QueryError):
+        bind("SELECT ?v WHERE { BIND(1 AS ?v) }", {"v": Literal(1)})
+    with pytest.raises(QueryError):
+        bind("SELECT ?v WHERE { VALUES ?v { 1 } }", {"v": Literal(1)})
+    with pytest.raises(QueryError):
+        bind("ASK { ?s ?p ?v }", {"v": Literal("x", datatype="urn:x> } ; DROP ALL ; <urn:y")})
