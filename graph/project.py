@@ -130,6 +130,24 @@ class _Values:
         return best if best is not None else other
 
 
+def _narrower_properties(sub_property) -> dict:
+    """property -> every property strictly below it (transitively), from ``rdfs:subPropertyOf`` values."""
+    parents = {child: {_key(p) for p in ps if type(p).__name__ != "Literal"}
+               for child, ps in sub_property.by_subject.items()}
+    below = {}
+    for child in parents:
+        seen, stack = set(), list(parents[child])
+        while stack:
+            parent = stack.pop()
+            if parent in seen or parent == child:
+                continue
+            seen.add(parent)
+            stack.extend(parents.get(parent, ()))
+        for parent in seen:
+            below.setdefault(parent, set()).add(child)
+    return below
+
+
 def _closure(pairs: dict, roots) -> dict:
     """node -> the first root (in ``roots`` order) it reaches downwards along ``pairs`` (child lists)."""
     out = {}
@@ -343,16 +361,27 @@ def project(store):
     predicates = sorted({row["p"].value for row in store.query(
         "SELECT DISTINCT ?p WHERE { ?s ?p ?o FILTER(isIRI(?o)) }") if row["p"].value not in _NOT_EDGES}
         | set(shortcuts))
-    succ, pred = G._succ, G._pred
-    empty = {}
+    by_predicate, pair_predicates = {}, {}
     for p in predicates:
-        edges = shortcuts.get(p, [])
+        edges = by_predicate[p] = shortcuts.get(p, [])
         for q in store.quads_for_pattern(None, NamedNode(p), None, None):
             o, s = q.object, q.subject
             if type(o) is NamedNode and type(s) is NamedNode:
                 s_key, o_key = s.value, o.value
                 if s_key in node_kind and o_key in node_kind:
                     edges.append((s_key, o_key))
+        for pair in edges:
+            pair_predicates.setdefault(pair, set()).add(p)
+    # data that already holds the RDFS closure (an endpoint fed by push) states each relation
+    # also through its super-properties: keep the most specific one, as the asserted data has it
+    narrower = _narrower_properties(sub_property)
+    succ, pred = G._succ, G._pred
+    empty = {}
+    for p in predicates:
+        edges = by_predicate[p]
+        below = narrower.get(p)
+        if below:
+            edges = [pair for pair in edges if not (pair_predicates[pair] & below)]
         if not edges:
             continue
         sp = short(p)

@@ -262,11 +262,16 @@ def ox_store(graph, directory=None):
     import pyoxigraph as ox
     from rdflib import BNode, Literal, URIRef
 
+    blank = {}  # rdflib's blank-node ids need not be valid Oxigraph ids (Virtuoso's 'nodeID://b1'): fresh ones
+
     def term(t):
         if isinstance(t, URIRef):
             return ox.NamedNode(str(t))
         if isinstance(t, BNode):
-            return ox.BlankNode(str(t))
+            node = blank.get(t)
+            if node is None:
+                node = blank[t] = ox.BlankNode()
+            return node
         if isinstance(t, Literal):
             if t.language:
                 return ox.Literal(str(t), language=t.language)
