@@ -209,6 +209,72 @@ def route_condition(G, proposal, relation, target):
     return naming
 
 
+#: above this many nodes, betweenness centrality (a tie-breaker in :func:`critical`) is sampled
+_CENTRALITY_SAMPLE = 1000
+
+
+def dependents_closure(G, seed):
+    """For every node, the union of ``seed`` values over the entities that depend on it.
+
+    "Depend" is the relation of :func:`graph.algorithms.depends_on`: a path along
+    dependency and broader edges with at least one dependency edge. Values are
+    ints used as bit sets, so one pass over the graph answers every node at once
+    (a long ``skos:broader`` chain costs a few big-int ORs per link, not a search
+    per node). Cycles are iterated to a fixed point.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    seed : dict
+        node -> int (bits to contribute when that node is a dependent).
+
+    Returns
+    -------
+    (dict, dict)
+        ``hier[n]``: the seeds of ``n`` and of what reaches it along broader edges
+        only; ``dep[n]``: the seeds of the entities that depend on ``n``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("p", "t", key="usesTechnique", dependency=True)
+    >>> _ = G.add_edge("t", "narrow", key="requires", dependency=True)
+    >>> _ = G.add_edge("narrow", "broad", key="broader", hierarchy=True)
+    >>> bits = {"p": 1, "t": 2, "narrow": 4, "broad": 8}
+    >>> _, dep = dependents_closure(G, bits)
+    >>> dep["broad"] == bits["p"] | bits["t"], dep["t"] == bits["p"]
+    (True, True)
+    """
+    import networkx as nx
+
+    preds = {n: [] for n in G.nodes}
+    followed = nx.DiGraph()
+    followed.add_nodes_from(G.nodes)
+    for u, v, d in G.edges(data=True):
+        if d.get("dependency") or d.get("hierarchy"):
+            preds[v].append((u, bool(d.get("dependency"))))
+            followed.add_edge(u, v)
+    condensed = nx.condensation(followed)
+    order = [n for c in nx.topological_sort(condensed) for n in sorted(condensed.nodes[c]["members"], key=str)]
+    hier = {n: seed.get(n, 0) for n in G.nodes}
+    dep = {n: 0 for n in G.nodes}
+    changed = True
+    while changed:  # one pass for a graph without cycles; a few more around cycles
+        changed = False
+        for n in order:
+            h, d = hier[n], dep[n]
+            for p, is_dependency in preds[n]:
+                if is_dependency:
+                    d |= hier[p] | dep[p]
+                else:
+                    h |= hier[p]
+                    d |= dep[p]
+            if h != hier[n] or d != dep[n]:
+                hier[n], dep[n], changed = h, d, True
+    return hier, dep
+
+
 def critical(G, kinds=("assumption", "concept"), top=None):
     """Rank nodes by how many proposals, and proposal-criterion pairs, rest on them.
 
@@ -249,23 +315,33 @@ def critical(G, kinds=("assumption", "concept"), top=None):
     followed = nx.DiGraph()
     followed.add_nodes_from(G.nodes)
     followed.add_edges_from((u, v) for u, v, d in G.edges(data=True) if d.get("dependency") or d.get("hierarchy"))
-    centrality = nx.betweenness_centrality(followed) if followed.number_of_edges() else {}
+    # betweenness is only the last tie-breaker: exact on graphs of ordinary size, sampled (seeded) on big ones
+    sample = {"k": _CENTRALITY_SAMPLE, "seed": 0} if followed.number_of_nodes() > _CENTRALITY_SAMPLE else {}
+    centrality = nx.betweenness_centrality(followed, **sample) if followed.number_of_edges() else {}
     evaluations_by_assumption = defaultdict(set)
     for ev, data in G.nodes(data=True):
         if data.get("kind") == "evaluation":
             for a in _out(G, ev, "hingesOn"):
                 evaluations_by_assumption[a].add(ev)
+    index = {n: i for i, n in enumerate(G.nodes)}
+    ev_index = {e: i for i, e in enumerate(sorted({e for es in evaluations_by_assumption.values() for e in es}))}
+    ev_bits = {n: sum(1 << ev_index[e] for e in es) for n, es in evaluations_by_assumption.items()}
+    kind_of = {n: d.get("kind") for n, d in G.nodes(data=True)}
+    _, dependents = dependents_closure(G, {n: 1 << i for n, i in index.items()})
+    _, resting_evals = dependents_closure(
+        G, {n: ev_bits.get(n, 0) if kind_of[n] == "assumption" else 0 for n in G.nodes})
+    proposal_mask = sum(1 << index[n] for n, k in kind_of.items() if k == "proposal")
     rows = []
-    for n, data in G.nodes(data=True):
-        if data.get("kind") not in kinds:
+    for n in G.nodes:
+        if kind_of[n] not in kinds:
             continue
-        proposals = depends_on(G, n)
+        below = dependents[n] & ~(1 << index[n])  # as depends_on: the node itself is not its own dependent
+        proposals = (below & proposal_mask).bit_count()
         if not proposals:
             continue
-        resting = {n} | {r["node"] for r in depends_on(G, n, kinds={"assumption"})}
-        evals = set().union(*(evaluations_by_assumption[a] for a in resting))
-        rows.append({"node": n, "proposals": len(proposals), "evaluations": len(evals),
-                     "dependents": len(depends_on(G, n, kinds=None)), "centrality": round(centrality.get(n, 0.0), 6)})
+        evals = (resting_evals[n] | ev_bits.get(n, 0)).bit_count()
+        rows.append({"node": n, "proposals": proposals, "evaluations": evals,
+                     "dependents": below.bit_count(), "centrality": round(centrality.get(n, 0.0), 6)})
     rows.sort(key=lambda r: (-r["proposals"], -r["evaluations"], -r["dependents"], -r["centrality"], r["node"]))
     return rows[:top] if top else rows
 

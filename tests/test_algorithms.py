@@ -88,3 +88,31 @@ def test_shared(G):
 
 def test_dependencies_forward(G):
     assert {r["node"] for r in dependencies(G, "p2")} == {"a", "episode", "myopia"}
+
+
+def test_critical_counts_agree_with_depends_on_on_chains_and_cycles():
+    """critical computes every node's dependents in one pass (bit sets); the counts must be those of
+    depends_on, node by node, on a broader chain with a dependency cycle through it (#13: a long chain
+    made critical take minutes)."""
+    import networkx as nx
+
+    from alignkg.analysis import critical
+
+    G = nx.MultiDiGraph()
+    G.add_node("p", kind="proposal")
+    G.add_node("q", kind="proposal")
+    for i in range(40):
+        G.add_node(f"c{i}", kind="assumption")
+    for i in range(39):
+        G.add_edge(f"c{i}", f"c{i + 1}", key="broader", hierarchy=True)
+    G.add_edge("p", "c0", key="assumes", dependency=True)
+    G.add_edge("c7", "c3", key="requires", dependency=True)  # a cycle through the chain
+    G.add_edge("q", "c20", key="assumes", dependency=True)
+    G.add_node("e", kind="evaluation")
+    G.add_edge("e", "c10", key="hingesOn")
+    for row in critical(G, kinds=("assumption",)):
+        n = row["node"]
+        assert row["proposals"] == len(depends_on(G, n)), n
+        assert row["dependents"] == len(depends_on(G, n, kinds=None)), n
+        resting = {n} | {r["node"] for r in depends_on(G, n, kinds={"assumption"})}
+        assert row["evaluations"] == int("c10" in resting), n
