@@ -413,7 +413,8 @@ def stream_answer(source, text, bindings, fmt, timeout, limit):
     from . import sparql as sq
 
     form = sq.check(text)
-    if not sq.native(form, fmt):
+    # on a terminal the answer is small and read by a person, who is told when it is empty
+    if not sq.native(form, fmt) or click.get_text_stream("stderr").isatty():
         emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit), fmt)
         return
     stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit)

@@ -571,6 +571,8 @@ def test_sections_of_the_training_stories_essay(run):
     # Only the Microscope AI case study evaluates a story, on the four new criteria.
     evaluations = {r["heading"]: int(r["evaluations"]) for r in rows}
     assert evaluations.pop("Case study: Microscope AI") == 4
+    # The introduction says Microscope AI and STEM AI were never trying to be outer aligned.
+    assert evaluations.pop("(introduction)") == 2
     assert set(evaluations.values()) == {0}
     assert all(int(r["claims"]) >= 1 for r in rows)
 
