@@ -15,8 +15,10 @@ networkx graph and return plain data; they know nothing of rdflib or pyvis.
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 
 PROPOSAL = frozenset({"proposal"})
+_EDGE_ORDER = itemgetter(0, 1, 2)
 
 
 def _followed(data) -> bool:
@@ -46,9 +48,8 @@ def _search(G, start, *, reverse, direct):
     while queue:
         node, used = queue.popleft()
         edges = G.in_edges(node, keys=True, data=True) if reverse else G.out_edges(node, keys=True, data=True)
-        for u, v, key, data in sorted(edges, key=lambda e: (e[0], e[1], e[2])):
-            if not _followed(data):
-                continue
+        # only followed edges are sorted (most edges of a big graph are not followed); same order
+        for u, v, key, data in sorted([e for e in edges if _followed(e[3])], key=_EDGE_ORDER):
             nxt = u if reverse else v
             spent = used + _cost(data)
             if limit is not None and spent > limit:

@@ -67,8 +67,21 @@ def cite(sections) -> str:
     return "; ".join(parts)
 
 
-def steps(G, path) -> list:
-    """An explanation path as plain dicts with labels."""
+def steps(G, path, memo: dict | None = None) -> list:
+    """An explanation path as plain dicts with labels.
+
+    With ``memo`` (a dict kept for one answer), a step object shared by many
+    paths (the search shares one per edge) becomes one dict, not one per path:
+    a long chain's paths were quadratic in copies.
+    """
+    if memo is not None:
+        out = []
+        for step in path:
+            hit = memo.get(id(step))
+            if hit is None:
+                hit = memo[id(step)] = (step, steps(G, (step,))[0])
+            out.append(hit[1])
+        return out
     out = []
     for step in path:
         out.append({
@@ -273,9 +286,9 @@ def route_lines(routes, indent="    ") -> list:
 
 
 def _path_rows(G, found, explain):
-    rows = []
+    rows, memo = [], {}
     for item in found:
-        path = steps(G, item["path"])
+        path = steps(G, item["path"], memo)
         rows.append({**entity(G, item["node"]), "distance": len(path),
                      "via": " > ".join(s["relation_label"] for s in path), "path": path,
                      "only_on_routes": only_on_routes(G, item["path"])})

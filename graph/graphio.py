@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import networkx as nx
 
 GRAPH_FORMAT = "alignkg-graph"
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 _RELATION_KEYS = ("relation", "relation_label", "dependency", "hierarchy", "symmetric")
 
 
@@ -75,15 +75,25 @@ def _dump_graph(G) -> bytes:
         if isinstance(row.get("sections"), list):
             row["sections"] = sec(row["sections"])
         nodes.append([n, row])
-    relations, relation_ids, edges = [], {}, []
+    relations, relation_ids = [], {}
+    edge_u, edge_v, edge_rel, edge_secs, extra = [], [], [], [], []
     for u, v, key, data in G.edges(keys=True, data=True):
         constant = tuple(data.get(k) for k in _RELATION_KEYS)
         rel = relation_ids.get((key, constant))
         if rel is None:
             rel = relation_ids[(key, constant)] = len(relations)
             relations.append([key, dict(zip(_RELATION_KEYS, constant))])
-        edges.append([node_ids[u], node_ids[v], rel, sec(data.get("sections") or []), data.get("rationale"),
-                      data.get("derived"), data.get("criteria") or []])
+        secs = sec(data.get("sections") or [])
+        edge_u.append(node_ids[u])
+        edge_v.append(node_ids[v])
+        edge_rel.append(rel)
+        edge_secs.append(secs[0] if len(secs) == 1 else secs)
+        rationale, derived, criteria = data.get("rationale"), data.get("derived"), data.get("criteria") or []
+        if rationale is not None or derived is not None or criteria:
+            extra.append([len(edge_u) - 1, rationale, derived, criteria])
+    # edges as columns of ints (parsed far faster than one small list per edge); a lone section is an int;
+    # rationale/derived/criteria only for the few edges that have them
+    edges = {"u": edge_u, "v": edge_v, "relation": edge_rel, "sections": edge_secs, "extra": extra}
     doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
            "relations": relations, "nodes": nodes, "edges": edges}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
@@ -91,9 +101,17 @@ def _dump_graph(G) -> bytes:
 
 
 def load_graph(data: bytes):
-    """The networkx projection from :func:`dump_graph`'s bytes; a foreign document raises ValueError."""
+    """The networkx projection from :func:`dump_graph`'s bytes; a foreign document raises ValueError.
+
+    The loaded graph is then moved out of the cyclic collector's reach
+    (``gc.freeze``): it lives as long as the process and holds no cycles, and
+    at 1M triples every later full collection walked its 440k edge dicts again
+    (half the CPU of a warm ``depends-on`` search).
+    """
     with no_gc():
-        return _load_graph(data)
+        G = _load_graph(data)
+    gc.freeze()
+    return G
 
 
 def _load_graph(data: bytes):
@@ -113,14 +131,20 @@ def _load_graph(data: bytes):
         pred[n] = {}
         names.append(n)
     relations = [(key, attrs) for key, attrs in doc["relations"]]
-    for u, v, rel, secs, rationale, derived, criteria in doc["edges"]:
+    edges = doc["edges"]
+    extra = {row[0]: row[1:] for row in edges["extra"]}
+    for i, (u, v, rel, secs) in enumerate(zip(edges["u"], edges["v"], edges["relation"], edges["sections"],
+                                                strict=True)):
         key, constant = relations[rel]
         un, vn = names[u], names[v]
         attrs = dict(constant)
-        attrs["sections"] = [sections[i] for i in secs]
-        attrs["rationale"] = rationale
-        attrs["derived"] = derived
-        attrs["criteria"] = criteria
+        attrs["sections"] = [sections[secs]] if type(secs) is int else [sections[j] for j in secs]
+        more = extra.get(i)
+        if more is None:
+            attrs["rationale"] = attrs["derived"] = None
+            attrs["criteria"] = []
+        else:
+            attrs["rationale"], attrs["derived"], attrs["criteria"] = more
         keydict = succ[un].get(vn)
         if keydict is None:
             keydict = succ[un][vn] = pred[vn][un] = {}
