@@ -295,3 +295,26 @@ def test_answers_are_read_with_a_size_cap(bad_endpoint):
 def test_malformed_endpoint_urls(url, fragment, run_module):
     assert_clean_error(run_module("sparql", "ASK {}", "--endpoint", url), fragment)
     assert_clean_error(run_module("depends-on", "HCH", "--endpoint", url), fragment)
+
+
+ENTAILED = [
+    # (query, what the essays give) — answers that rely on the RDFS closure the store holds (#12)
+    ("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a akg:Criterion }", [["n"], ["8"]]),
+    ("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a akg:Proposal ; akg:number ?x ; akg:dependsOn+ akg:hch }",
+     None),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?a akg:dependsOn ?b }", None),
+]
+
+
+@pytest.mark.parametrize("text, expected", ENTAILED, ids=["criteria", "dependsOn-path", "dependsOn-count"])
+def test_entailed_answers_are_the_same_after_push(text, expected, endpoint, run_module):
+    """The local store holds the schema's sub-class and sub-property closure, and push/export carry it,
+    so a remote engine answers queries on akg:Criterion and akg:dependsOn as the local graph does."""
+    local = run_module("sparql", text, "--format", "csv")
+    remote = run_module("sparql", text, "--format", "csv", "--endpoint", endpoint)
+    assert local.code == 0 and remote.code == 0, (local, remote)
+    rows = [line.split(",") for line in local.out.splitlines()]
+    assert rows == [line.split(",") for line in remote.out.splitlines()]
+    assert int(rows[1][0]) > 0
+    if expected:
+        assert rows == expected
