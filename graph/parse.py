@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import ONTOLOGY_DIR, SHAPES_FILE
 from .errors import DataError
-from .terms import badsyntax_line, check_graph, cr_line_ends, iri_needles, line_number, line_of, number_too_long
+from .terms import badsyntax_line, check_graph, distinct_terms, cr_line_ends, iri_needles, line_number, line_of, number_too_long
 
 #: File extension -> rdflib parser name.
 FORMATS = {
@@ -246,31 +246,26 @@ def _check_terms(path, text: str, graph) -> None:
     """Refuse what the parsers let through: bad IRIs, ill-typed and oversized literals."""
     from rdflib import Literal, URIRef
 
-    seen = set()
-    for triple in graph:
-        for term in triple:
-            if term in seen:
-                continue
-            seen.add(term)
-            if isinstance(term, URIRef):
-                bad = _BAD_IRI.search(term)
-                if bad:
-                    line = line_of(text, *iri_needles(term))  # as written, or with the character escaped
-                    char = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
-                    shown = term if len(term) <= 80 else term[:77] + "..."
-                    raise DataError(f"{_where(path, line)}: invalid IRI <{shown}>: it contains {char}")
-            elif isinstance(term, Literal):
-                lexical = str(term)
-                if len(lexical) > MAX_LITERAL:
-                    head = lexical[:40]
-                    line = _line_of(text, f'"{head}', f"'{head}", f">{head}")
-                    raise DataError(f"{_where(path, line)}: literal of {len(lexical):,} characters is too long "
-                                    f"(at most {MAX_LITERAL:,})")
-                if getattr(term, "ill_typed", False):
-                    line, lexical = _ill_typed_at(text, term.datatype) or (
-                        _line_of(text, f'"{lexical}"', f"'{lexical}'", f">{lexical}<"), lexical)
-                    shown = lexical if len(lexical) <= 40 else lexical[:37] + "..."
-                    raise DataError(f"{_where(path, line)}: {shown!r} is not a valid {_short_type(term.datatype)}")
+    for term in distinct_terms(graph):
+        if isinstance(term, URIRef):
+            bad = _BAD_IRI.search(term)
+            if bad:
+                line = line_of(text, *iri_needles(term))  # as written, or with the character escaped
+                char = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
+                shown = term if len(term) <= 80 else term[:77] + "..."
+                raise DataError(f"{_where(path, line)}: invalid IRI <{shown}>: it contains {char}")
+        elif isinstance(term, Literal):
+            lexical = str(term)
+            if len(lexical) > MAX_LITERAL:
+                head = lexical[:40]
+                line = _line_of(text, f'"{head}', f"'{head}", f">{head}")
+                raise DataError(f"{_where(path, line)}: literal of {len(lexical):,} characters is too long "
+                                f"(at most {MAX_LITERAL:,})")
+            if getattr(term, "ill_typed", False):
+                line, lexical = _ill_typed_at(text, term.datatype) or (
+                    _line_of(text, f'"{lexical}"', f"'{lexical}'", f">{lexical}<"), lexical)
+                shown = lexical if len(lexical) <= 40 else lexical[:37] + "..."
+                raise DataError(f"{_where(path, line)}: {shown!r} is not a valid {_short_type(term.datatype)}")
 
 
 def _short_type(datatype) -> str:

@@ -231,17 +231,28 @@ def check_graph(path, text: str, graph) -> None:
     >>> g = Graph().parse(data='<http://e/a> <http://e/p> "x"@en .', format="nt")
     >>> check_graph("ok.nt", '<http://e/a> <http://e/p> "x"@en .', g)
     """
+    for term in distinct_terms(graph):
+        found = term_problem(term)
+        if found:
+            message, needles = found
+            line = line_of(text, *needles)
+            raise DataError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+def distinct_terms(graph):
+    """Every term of ``graph`` (subjects, predicates, objects) once, in the order first met.
+
+    >>> from rdflib import Graph
+    >>> g = Graph().parse(data='<http://e/a> <http://e/p> <http://e/a> .', format="nt")
+    >>> [str(t) for t in distinct_terms(g)]
+    ['http://e/a', 'http://e/p']
+    """
     seen = set()
     for triple in graph:
         for term in triple:
-            if term in seen:
-                continue
-            seen.add(term)
-            found = term_problem(term)
-            if found:
-                message, needles = found
-                line = line_of(text, *needles)
-                raise DataError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+            if term not in seen:
+                seen.add(term)
+                yield term
 
 
 def number_too_long(path, text: str, exc: BaseException) -> str | None:
