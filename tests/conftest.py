@@ -3,12 +3,14 @@ and headless Chromium for the maps."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,15 @@ def chromium_dom(browser, page: Path, budget_ms: int = 20000) -> str:
         shutil.rmtree(profile, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
+
+
+@contextlib.contextmanager
+def running(server):
+    """Serve ``server`` (a werkzeug or http.server server) on a thread; shut it down after."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

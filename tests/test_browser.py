@@ -11,9 +11,9 @@ side panel; the URL fragment reopens a view; Back steps through views.
 import json
 import re
 import statistics
-import threading
 
 import pytest
+from conftest import running
 
 from alignkg.render import map_data
 from alignkg.resolve import resolve
@@ -210,12 +210,8 @@ def test_map_draws_offline_with_all_nodes_and_a_click_opens_the_panel(run, brows
 def explorer():
     from alignkg.server import make
 
-    server = make(Store(), port=0, timeout=5.0, limit=50)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with running(make(Store(), port=0, timeout=5.0, limit=50)) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 def test_explorer_parameters_labels_errors_downloads_and_url(explorer, browser, tmp_path):

@@ -11,13 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_error, free_port, wait_until_up
+from conftest import assert_clean_error, free_port, running, wait_until_up
 
 from alignkg.queries import catalogue
 
@@ -254,12 +253,8 @@ def bad_endpoint():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ANSWERS))

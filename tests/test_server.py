@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from conftest import running
 
 from alignkg.server import make
 from alignkg.store import Store
@@ -16,12 +17,8 @@ from alignkg.store import Store
 
 @pytest.fixture(scope="module")
 def endpoint():
-    server = make(Store(), port=0, timeout=2.0, limit=50)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with running(make(Store(), port=0, timeout=2.0, limit=50)) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 def fetch(url, data=None, headers=None, method=None):
@@ -120,15 +117,9 @@ def test_host_header_must_be_loopback(endpoint):
 def test_cors_only_when_asked(endpoint):
     _, headers, _ = fetch(f"{endpoint}/queries")
     assert "Access-Control-Allow-Origin" not in headers
-    server = make(Store(), port=0, cors=True, host="0.0.0.0", exposed=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(make(Store(), port=0, cors=True, host="0.0.0.0", exposed=True)) as server:
         status, headers, _ = fetch(f"http://127.0.0.1:{server.server_port}/queries", headers={"Host": "kg.example"})
         assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_named_query_with_bound_parameter(endpoint):
@@ -230,11 +221,8 @@ def strict():
     """A server with small limits, so slow clients and floods show within seconds."""
     server = make(Store(), port=0, timeout=2.0, limit=50, threads=3, queue=2, header_timeout=1.0, body_timeout=1.0,
                   cors=("http://friend.example",))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running(server):
+        yield server
 
 
 def _url(server, query="ASK { ?s ?p ?o }"):
