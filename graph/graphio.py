@@ -184,18 +184,22 @@ class NameIndex:
     """
 
     def __init__(self, path, data: bytes | None = None):
+        import threading
+
         self._path, self._data, self._con = path, data, None
+        self._lock = threading.Lock()  # the server's threads share one read-only index
 
     def _connection(self):
         if self._con is None:
-            con = sqlite3.connect(":memory:")
+            con = sqlite3.connect(":memory:", check_same_thread=False)
             if self._data is not None and hasattr(con, "deserialize"):
                 con.deserialize(self._data)
             else:
                 con.close()
                 from pathlib import Path
 
-                con = sqlite3.connect(Path(self._path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+                con = sqlite3.connect(Path(self._path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True,
+                                      check_same_thread=False)
             self._con, self._data = con, None
         return self._con
 
@@ -204,7 +208,8 @@ class NameIndex:
             key.encode("utf-8")
         except UnicodeEncodeError:
             return default
-        row = self._connection().execute("SELECT matches FROM names WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._connection().execute("SELECT matches FROM names WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
 

@@ -357,3 +357,31 @@ def test_gallery_entities_by_kind_counts_through_the_subclass_closure(run):
     listed = run("list", "proposals", "--format", "json").json["results"]
     assert counts["proposal"] == len(listed) == 13
     assert counts["proposal criterion"] + counts["training story criterion"] == 8
+
+
+def test_name_index_answers_from_any_thread():
+    """The server resolves names (query parameters) on its request threads: the persisted
+    SQLite index must answer there too, not only on the thread that opened it."""
+    import threading
+
+    from alignkg.resolve import resolve
+    from alignkg.store import Store
+
+    Store().nx  # built (or already) in the cache; a new Store opens it warm, with the SQLite index
+    G = Store().nx
+    assert type(G.graph["_name_index"]).__name__ == "NameIndex"
+    assert resolve(G, "HCH")  # opens the index on this thread
+    found, errors = [], []
+
+    def worker():
+        try:
+            found.append(resolve(G, "myopia"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and found == [resolve(G, "myopia")] * 4
