@@ -462,13 +462,22 @@ def story(G, name) -> Result:
 
 
 def short_cite(sections) -> str:
-    """A compact citation: "§N" for a numbered heading, else the heading."""
+    """A compact citation: "§N" for a numbered heading, else the heading; when the sections
+    come from more than one source, those of every source but the first are named with it.
+
+    >>> short_cite([{"heading": "5. Microscope AI", "source_short": "Overview"},
+    ...             {"heading": "(introduction)", "source_short": "Training stories essay"}])
+    '§5, Training stories essay: introduction'
+    """
+    sources = list(dict.fromkeys(s.get("source_short") for s in sections))
     out = []
     for s in sections:
         head = s["heading"]
         number = head.split(".", 1)[0]
-        out.append(f"§{number}" if number.isdigit() else head.strip("()"))
-    return ", ".join(dict.fromkeys(out))
+        cite = f"§{number}" if number.isdigit() else head.strip("()")
+        source = s.get("source_short")
+        out.append((sources.index(source), f"{source}: {cite}" if source != sources[0] and source else cite))
+    return ", ".join(dict.fromkeys(cite for _, cite in sorted(out, key=lambda pair: pair[0])))
 
 
 def fail_verb(failing) -> str:

@@ -62,7 +62,8 @@ def test_compare_by_criteria_markdown_is_the_11_by_4_matrix_with_citations(run):
     for line in body:
         cells = [c.strip() for c in line.strip("|").split(" | ")][1:]
         assert len(cells) == 4 and all(re.search(r"\(.*§\d+.*\)", c) for c in cells), line
-    assert "not aimed at (§5, introduction)" in r.out and "not aimed at (§6, introduction)" in r.out
+    assert ("not aimed at (§5, Training stories essay: introduction)" in r.out
+            and "not aimed at (§6, Training stories essay: introduction)" in r.out)
 
 
 def test_compare_components_json_has_jaccard_and_clustered_rows(run):
