@@ -6,26 +6,15 @@ must not.
 """
 
 import pytest
-from questions import rows, split
+from questions import G, by_number, rows, split  # noqa: F401  (fixtures)
 
 from alignkg import answers
 from alignkg.resolve import resolve
-from alignkg.store import Store
 
 TABLE = rows("questions_001.tsv")
 CRITERIA = {"outer-alignment": "outer alignment", "inner-alignment": "inner alignment",
             "training-competitiveness": "training competitiveness",
             "performance-competitiveness": "performance competitiveness"}
-
-
-@pytest.fixture(scope="module")
-def G():
-    return Store().nx
-
-
-@pytest.fixture(scope="module")
-def by_number(G):
-    return {d["number"]: n for n, d in G.nodes(data=True) if d["kind"] == "proposal" and "number" in d}
 
 
 def numbers(G, iris):

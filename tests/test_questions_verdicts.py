@@ -10,25 +10,14 @@ is the second essay's training story for Microscope AI.
 """
 
 import pytest
-from questions import rows, split
+from questions import G, by_number, rows, split  # noqa: F401  (fixtures)
 
 from alignkg import analysis, answers
 from alignkg.resolve import resolve
-from alignkg.store import Store
 
 TABLE = rows("questions_verdicts.tsv")
 LEVELS = {"leans-positive": "leans positive", "open": "open", "conditional": "conditional",
           "leans-negative": "leans negative", "not-aimed-at": "not aimed at"}
-
-
-@pytest.fixture(scope="module")
-def G():
-    return Store().nx
-
-
-@pytest.fixture(scope="module")
-def by_number(G):
-    return {d["number"]: n for n, d in G.nodes(data=True) if d["kind"] == "proposal" and "number" in d}
 
 
 def evaluation_node(G, by_number, spec):
