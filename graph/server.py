@@ -119,6 +119,7 @@ MEDIA = {
     "application/ld+json": ("jsonld", "graph"),
 }
 DEFAULT_MEDIA = {"results": "application/sparql-results+json", "graph": "text/turtle"}
+_SPARQL_METHODS = frozenset({"GET", "HEAD", "POST"})
 _TEMPLATE = Path(__file__).parent / "templates" / "explorer.html"
 
 
@@ -146,6 +147,7 @@ class Endpoint:
             Rule("/query/<name>", endpoint="named"),
             Rule("/map", endpoint="map"),
         ])
+        self._media: dict = {}  # (Accept header, kind of answer) -> negotiated media type (or None: 406)
         self.pool = new_pool(store, size=workers)  # the store is loaded, and the workers started, before serving
 
     # -- plumbing -----------------------------------------------------------
@@ -157,13 +159,13 @@ class Endpoint:
         """Why a request from another site is refused, or None when it is not one (or is allowed)."""
         if "*" in self.cors:
             return None
-        origin = request.headers.get("Origin")
+        environ = request.environ
+        origin = environ.get("HTTP_ORIGIN")
         if origin is not None:
             if origin == f"{request.scheme}://{request.host}" or origin in self.cors:
                 return None
             return f"requests from origin {origin!r} are refused (start serve with --cors {origin} to allow it)"
-        site = request.headers.get("Sec-Fetch-Site")
-        if site == "cross-site" and request.headers.get("Sec-Fetch-Mode") != "navigate":
+        if environ.get("HTTP_SEC_FETCH_SITE") == "cross-site" and environ.get("HTTP_SEC_FETCH_MODE") != "navigate":
             return "cross-site requests are refused (start serve with --cors ORIGIN to allow one)"
         return None
 
@@ -177,8 +179,11 @@ class Endpoint:
             foreign = self._foreign(request)
             if foreign:
                 return self._text(403, foreign)
-            endpoint, args = self.urls.bind_to_environ(request.environ).match()
-            response = getattr(self, f"on_{endpoint}")(request, **args)
+            if request.path == "/sparql" and request.method in _SPARQL_METHODS:  # the busy route, without the router
+                response = self.on_sparql(request)
+            else:
+                endpoint, args = self.urls.bind_to_environ(request.environ).match()
+                response = getattr(self, f"on_{endpoint}")(request, **args)
         except HTTPException as exc:
             response = self._text(exc.code, exc.description or exc.name)
         except QueryError as exc:
@@ -187,8 +192,8 @@ class Endpoint:
             response = self._text(400, str(exc))
         if "*" in self.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
-        elif request.headers.get("Origin") in self.cors:
-            response.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        elif self.cors and request.environ.get("HTTP_ORIGIN") in self.cors:
+            response.headers["Access-Control-Allow-Origin"] = request.environ["HTTP_ORIGIN"]
             response.headers["Vary"] = "Origin"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
@@ -198,6 +203,22 @@ class Endpoint:
         return Response(message + "\n", status=status, mimetype="text/plain")
 
     def _negotiate(self, request, kind):
+        """The media type of the answer for the request's ``Accept`` header (remembered per header), or None."""
+        accept = request.environ.get("HTTP_ACCEPT")
+        key = (accept, kind)
+        try:
+            return self._media[key]
+        except KeyError:
+            pass
+        media = self._best_media(request, kind)
+        if accept is None or len(accept) <= 1024:
+            if len(self._media) >= 256:
+                self._media.clear()
+            self._media[key] = media
+        return media
+
+    @staticmethod
+    def _best_media(request, kind):
         offers = [m for m, (_, k) in MEDIA.items() if k == kind]
         best = request.accept_mimetypes.best_match(offers, default=None) if request.accept_mimetypes else None
         if best is None:
@@ -446,18 +467,56 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
     class Handler(WSGIRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = 30  # seconds for any one read or write (a client that stops reading its answer)
+        kept = False  # True once the connection was kept open after an answer
 
         def handle_one_request(self):
             reaper.watch(self.connection, header_timeout)  # idle wait, request line and headers
+            kept = self.kept
+            if kept:  # waiting for the next request: the server may close it for a client in the queue
+                self.server.idle(self.connection, True)
             try:
                 return super().handle_one_request()
             finally:
                 reaper.forget(self.connection)
+                if kept:
+                    self.server.idle(self.connection, False)
 
         def parse_request(self):
             ok = super().parse_request()
             reaper.forget(self.connection)  # headers read; the body has its own deadline
+            if self.kept:
+                self.server.idle(self.connection, False)
             return ok
+
+        def run_wsgi(self):
+            if not _reusable(self) or self.server.crowded():
+                self.kept = False
+                return super().run_wsgi()  # werkzeug's own: "Connection: close", an unread body drained
+            self.environ = environ = self.make_environ()
+            started = []
+
+            def start_response(status, headers, exc_info=None):
+                started[:] = (status, headers)
+                return _no_write
+
+            sent = [False]
+            try:
+                chunks = self.server.app(environ, start_response)
+                try:
+                    _send(self, started[0], started[1], chunks, environ["REQUEST_METHOD"] == "HEAD", sent)
+                finally:
+                    if hasattr(chunks, "close"):
+                        chunks.close()
+            except OSError:  # the client went away, or stopped reading
+                self.close_connection = True
+            except Exception:  # a bug: answer 500 if nothing was sent yet, and close the connection either way
+                self.close_connection = True
+                if not sent[0]:
+                    try:
+                        self.connection.sendall(_INTERNAL_ERROR)
+                    except OSError:
+                        pass
+            self.kept = not self.close_connection
 
         def log_request(self, *args, **kwargs):
             pass
@@ -471,7 +530,19 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
             self.server_name, self.server_port = host, self.port
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="alignkg-http")
             self.slots = threading.BoundedSemaphore(threads + queue)
+            self.lock, self.active, self.waiting = threading.Lock(), 0, set()  # connections; idle kept-alive ones
             self._ready = True
+
+        def crowded(self) -> bool:
+            """Whether connections wait for a thread (then no connection is kept open after its answer)."""
+            return self.active > threads
+
+        def idle(self, connection, waiting: bool) -> None:
+            with self.lock:
+                if waiting:
+                    self.waiting.add(connection)
+                else:
+                    self.waiting.discard(connection)
 
         def process_request(self, request, client_address):
             if not self.slots.acquire(blocking=False):
@@ -482,6 +553,14 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                     pass
                 self.shutdown_request(request)
                 return
+            with self.lock:
+                self.active += 1
+                idle = list(self.waiting) if self.active > threads else ()
+            for connection in idle:  # a new client must wait: close the kept-alive connections that are idle
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             self.pool.submit(self._work, request, client_address)
 
         def _work(self, request, client_address):
@@ -491,6 +570,9 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                 self.handle_error(request, client_address)
             finally:
                 self.shutdown_request(request)
+                with self.lock:
+                    self.active -= 1
+                    self.waiting.discard(request)
                 self.slots.release()
 
         def handle_error(self, request, client_address):
@@ -509,6 +591,68 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
     finally:
         sock.close()  # the server holds its own copy
     return server
+
+
+_INTERNAL_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n"
+                   b"Connection: close\r\n\r\ninternal server error\n")
+_DATE = [0, ""]
+
+
+def _http_date() -> str:
+    """The current time as an HTTP ``Date`` value (formatted once a second)."""
+    from email.utils import formatdate
+
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[:] = [now, formatdate(now, usegmt=True)]
+    return _DATE[1]
+
+
+def _reusable(handler) -> bool:
+    """Whether the connection of a parsed request can stay open after the answer.
+
+    Only HTTP/1.1 requests without a body (nothing left unread on the connection),
+    whose client did not ask to close.
+
+    >>> class H: request_version, close_connection, headers = "HTTP/1.1", False, {"Host": "x"}
+    >>> _reusable(H())
+    True
+    """
+    headers = handler.headers
+    return (handler.request_version == "HTTP/1.1" and not handler.close_connection
+            and headers.get("Content-Length", "0").strip() == "0" and headers.get("Transfer-Encoding") is None
+            and headers.get("Expect") is None)
+
+
+def _no_write(data):
+    raise RuntimeError("this server does not support the WSGI write() callable")
+
+
+def _send(handler, status: str, headers, chunks, head_only: bool, sent: list) -> None:
+    """Write a WSGI answer on a connection that stays open: in one write when its length is known, else chunked."""
+    lines = [f"HTTP/1.1 {status}\r\nServer: {handler.version_string()}\r\nDate: {_http_date()}\r\n"]
+    length = None
+    for key, value in headers:
+        lines.append(f"{key}: {value}\r\n")
+        if key.lower() == "content-length":
+            length = value
+    chunked = length is None and not head_only
+    if chunked:
+        lines.append("Transfer-Encoding: chunked\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("latin-1")
+    write = handler.connection.sendall
+    if not chunked:
+        body = b"" if head_only else b"".join(chunks)
+        sent[0] = True
+        write(head + body)
+        return
+    sent[0] = True
+    write(head)
+    for data in chunks:
+        if data:
+            write(b"%x\r\n%s\r\n" % (len(data), data))
+    write(b"0\r\n\r\n")
 
 
 def serve(store, **options):

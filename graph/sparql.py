@@ -95,6 +95,9 @@ def check(text: str) -> str:
     ...
     alignkg.errors.QueryError: SERVICE is not allowed: alignkg queries only the local graph
     """
+    form = _CHECKED.get(text)
+    if form is not None:  # the same text was checked before (a server asked it again, open_stream after the caller)
+        return form
     if len(text) > MAX_QUERY:
         raise QueryError(f"query too long ({len(text)} characters; at most {MAX_QUERY})")
     if not text.strip():
@@ -115,7 +118,17 @@ def check(text: str) -> str:
             raise QueryError("FROM / FROM NAMED are not allowed: add files with --data instead")
     if form is None and _UPDATE.match(text):
         raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only")
-    return form or "SELECT"
+    form = form or "SELECT"
+    if len(text) <= _CHECKED_TEXT:  # only accepted texts are kept: a refusal is always re-checked
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[text] = form
+    return form
+
+
+#: Accepted query texts of at most _CHECKED_TEXT characters and their forms (at most _CHECKED_MAX of them).
+_CHECKED: dict = {}
+_CHECKED_TEXT, _CHECKED_MAX = 4096, 1024
 
 
 def prepare(text: str) -> str:

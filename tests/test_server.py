@@ -101,6 +101,62 @@ def test_slow_query_gets_503_and_the_server_keeps_serving(endpoint):
     assert result["slow"][0] == 503 and "timeout" in result["slow"][2]
 
 
+def test_keep_alive_answers_on_one_connection_and_a_timeout_stays_hard(endpoint):
+    """An HTTP/1.1 client asks several queries over one connection (a slow one among them: 503 at the
+    timeout, and the connection goes on); a request with a body gets its answer and the connection closes."""
+    import http.client
+
+    port = int(endpoint.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    accept = {"Accept": "application/sparql-results+json"}
+
+    def ask(query):
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}), headers=accept)
+        response = conn.getresponse()
+        return response, response.read()
+
+    response, body = ask("SELECT ?l WHERE { akg:microscope-ai rdfs:label ?l }")
+    assert response.status == 200 and "Microscope AI" in body.decode()
+    assert response.getheader("Connection") is None and not response.will_close
+    first = conn.sock
+    start = time.monotonic()
+    response, body = ask("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    assert response.status == 503 and b"timeout" in body
+    assert time.monotonic() - start < 10, "the query is stopped at the 2 s timeout"
+    response, body = ask("ASK { akg:hch a akg:Concept }")
+    assert response.status == 200 and json.loads(body)["boolean"] is True
+    assert conn.sock is first, "the three answers came over the same connection"
+    conn.request("POST", "/sparql", body="ASK { akg:hch a akg:Concept }",
+                 headers={**accept, "Content-Type": "application/sparql-query"})
+    response = conn.getresponse()
+    assert response.status == 200 and json.loads(response.read())["boolean"] is True and response.will_close
+    conn.close()
+
+
+def test_idle_kept_alive_connections_do_not_keep_new_clients_waiting():
+    """Every thread holds an idle kept-alive connection: a new client is served at once, not after the
+    idle timeout (the idle connections are closed for it)."""
+    import http.client
+
+    server = make(Store(), port=0, timeout=5.0, threads=2, queue=4, header_timeout=30.0)
+    with running(server):
+        idle = []
+        for _ in range(2):
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+            conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
+            response = conn.getresponse()
+            assert response.status == 200 and not response.will_close
+            response.read()
+            idle.append(conn)
+        start = time.monotonic()
+        status, _, body = fetch(f"http://127.0.0.1:{server.server_port}/sparql?"
+                                + urllib.parse.urlencode({"query": "ASK { akg:hch a akg:Concept }"}))
+        assert status == 200 and "true" in body
+        assert time.monotonic() - start < 5, "served without waiting for the 30 s idle timeout"
+        for conn in idle:
+            conn.close()
+
+
 def test_result_cap(endpoint):
     status, headers, body = fetch(f"{endpoint}/sparql?" + urllib.parse.urlencode({"query": "SELECT * { ?s ?p ?o }"}),
                                   headers={"Accept": "application/sparql-results+json"})
