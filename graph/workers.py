@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
 import sys
+import time
+from json.encoder import encode_basestring as _quote  # the string writer of json.dumps(ensure_ascii=False)
 
 _HEAD = struct.Struct(">cI")
 CHUNK = 1 << 16
@@ -103,6 +106,29 @@ def _json_term(t) -> dict:
     return {"type": "triple", "value": str(t)}
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _json_text(t) -> str:
+    """``json.dumps(_json_term(t), ensure_ascii=False)``, written directly (the busy path of small answers).
+
+    >>> import pyoxigraph as ox
+    >>> _json_text(ox.Literal("chat", language="fr"))
+    '{"type": "literal", "value": "chat", "xml:lang": "fr"}'
+    """
+    kind = type(t).__name__
+    if kind == "NamedNode":
+        return '{"type": "uri", "value": ' + _quote(t.value) + "}"
+    if kind == "Literal":
+        if t.language:
+            return '{"type": "literal", "value": ' + _quote(t.value) + ', "xml:lang": ' + _quote(t.language) + "}"
+        datatype = t.datatype.value
+        if datatype != _XSD_STRING:
+            return '{"type": "literal", "value": ' + _quote(t.value) + ', "datatype": ' + _quote(datatype) + "}"
+        return '{"type": "literal", "value": ' + _quote(t.value) + "}"
+    return json.dumps(_json_term(t), ensure_ascii=False)
+
+
 def _csv_cell(t, tsv: bool) -> str:
     import pyoxigraph as ox
 
@@ -135,6 +161,7 @@ def _xml_term(t) -> str:
 def _solutions(res, variables, fmt, limit, sink):
     """Write SELECT solutions in ``fmt`` with at most ``limit`` rows; True when cut."""
     names = [v.value for v in variables]
+    keys = [_quote(name) + ": " for name in names]
     n = 0
     cut = False
     if fmt == "json":
@@ -153,8 +180,8 @@ def _solutions(res, variables, fmt, limit, sink):
             break
         values = [row[v] for v in variables]
         if fmt == "json":
-            doc = {k: _json_term(t) for k, t in zip(names, values) if t is not None}
-            sink.write((b"," if n else b"") + json.dumps(doc, ensure_ascii=False).encode())
+            doc = ", ".join(k + _json_text(t) for k, t in zip(keys, values) if t is not None)
+            sink.write(((",{" if n else "{") + doc + "}").encode())
         elif fmt == "xml":
             cells = "".join(f'<binding name="{k}">{_xml_term(t)}</binding>' for k, t in zip(names, values)
                             if t is not None)
@@ -313,9 +340,6 @@ class Worker:
 
     def frames(self, deadline):
         """Yield ``(kind, payload)`` frames until ``Z``; raise :class:`Timeout` past ``deadline``."""
-        import select
-        import time
-
         while True:
             while len(self.buf) >= _HEAD.size:
                 kind, size = _HEAD.unpack_from(self.buf)
@@ -387,7 +411,7 @@ class Pool:
         import threading
 
         self.path, self.size = str(path), size
-        self.idle: queue.Queue = queue.Queue()
+        self.idle: queue.LifoQueue = queue.LifoQueue()  # the worker that answered last (warm caches) goes first
         self._spawn: queue.Queue = queue.Queue()
         self._closed = False
         self.failures, self.broken = 0, None
@@ -433,7 +457,6 @@ class Pool:
     def run(self, payload: dict, timeout: float | None):
         """Yield the frames of one answer; the deadline covers waiting for a worker, parsing and evaluation."""
         import queue
-        import time
 
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
