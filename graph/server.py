@@ -34,6 +34,12 @@ a body larger than :data:`MAX_BODY` is refused (413) while it is read; a
 repeated ``query`` parameter or any ``default-graph-uri`` / ``named-graph-uri``
 is refused with 400. Answers to repeated queries come from a bounded
 least-recently-used cache (the graph never changes while it is served).
+
+An HTTP/1.1 connection stays open between requests without a body (each answer
+in one write when its length is known, chunked otherwise); a request with a
+body closes it after the answer (werkzeug's own path, which drains what was not
+read), and idle open connections are closed as soon as a new client would have
+to wait for a thread.
 """
 
 from __future__ import annotations

@@ -133,6 +133,28 @@ def test_keep_alive_answers_on_one_connection_and_a_timeout_stays_hard(endpoint)
     conn.close()
 
 
+def test_a_large_answer_streams_chunked_on_a_kept_alive_connection():
+    """An answer too large to hold (over 4 MiB) streams in chunks; the connection then serves the next query."""
+    import http.client
+
+    server = make(Store(), port=0, timeout=60.0, limit=100_000)
+    with running(server):
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+        big = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } LIMIT 20000"
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": big}),
+                     headers={"Accept": "application/sparql-results+json"})
+        response = conn.getresponse()
+        assert response.status == 200 and response.getheader("Transfer-Encoding") == "chunked"
+        body = response.read()
+        assert len(body) > 4 << 20 and len(json.loads(body)["results"]["bindings"]) == 20000
+        first = conn.sock
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK { akg:hch a akg:Concept }"}))
+        response = conn.getresponse()
+        assert response.status == 200 and json.loads(response.read())["boolean"] is True
+        assert conn.sock is first
+        conn.close()
+
+
 def test_idle_kept_alive_connections_do_not_keep_new_clients_waiting():
     """Every thread holds an idle kept-alive connection: a new client is served at once, not after the
     idle timeout (the idle connections are closed for it)."""
