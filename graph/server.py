@@ -515,8 +515,11 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                         chunks.close()
             except OSError:  # the client went away, or stopped reading
                 self.close_connection = True
-            except Exception:  # a bug: answer 500 if nothing was sent yet, and close the connection either way
+            except Exception:  # a bug: logged, 500 if nothing was sent yet, and the connection closed either way
+                import traceback
+
                 self.close_connection = True
+                self.log_error("error on request:\n%s", traceback.format_exc())
                 if not sent[0]:
                     try:
                         self.connection.sendall(_INTERNAL_ERROR)

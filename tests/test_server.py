@@ -155,6 +155,26 @@ def test_a_large_answer_streams_chunked_on_a_kept_alive_connection():
         conn.close()
 
 
+def test_a_bug_answers_500_and_closes_a_kept_alive_connection(caplog):
+    """A route that raises (a bug) on a kept-alive connection: 500, the connection closed, the error logged."""
+    import http.client
+
+    server = make(Store(), port=0, timeout=5.0)
+
+    def broken(request):
+        raise ZeroDivisionError("a bug")
+
+    server.app.on_sparql = broken
+    with running(server):
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
+        response = conn.getresponse()
+        assert response.status == 500 and response.will_close
+        assert b"Traceback" not in response.read()
+        conn.close()
+    assert "ZeroDivisionError" in caplog.text
+
+
 def test_idle_kept_alive_connections_do_not_keep_new_clients_waiting():
     """Every thread holds an idle kept-alive connection: a new client is served at once, not after the
     idle timeout (the idle connections are closed for it)."""
