@@ -509,33 +509,6 @@ def from_rdflib(term):
     return Literal(str(term))
 
 
-def load_into(store, path, raw: bytes, *, budget: TripleBudget | None = None) -> None:
-    """Parse the bytes of ``path`` into the pyoxigraph ``store`` with the checks of :func:`parse_apart`.
-
-    See :func:`quads_from`; several files go faster through :func:`load_all` (one bulk load).
-
-    Examples
-    --------
-    >>> from pyoxigraph import Store
-    >>> s = Store()
-    >>> load_into(s, "x.nt", b'<urn:a> <urn:b> "c" .\\n')
-    >>> len(s)
-    1
-    """
-    load_all(store, [(path, raw, budget)])
-
-
-def load_all(store, files) -> None:
-    """Parse ``files`` (``(path, bytes, budget or None)`` each) into ``store`` in one bulk load."""
-    store.bulk_extend(quads_of_all(files))
-
-
-def quads_of_all(files):
-    """The checked quads of ``files`` (``(path, bytes or a function giving them, budget or None)`` each), in turn."""
-    for path, raw, budget in files:
-        yield from quads_from(path, raw if not callable(raw) else raw(), budget=budget)
-
-
 def bulk_format(path, raw: bytes):
     """The pyoxigraph format in which the store's bulk loader can read ``raw`` as it is, else None.
 

@@ -42,7 +42,7 @@ from . import __version__
 from .parse import file_digest, format_of, ontology_files, read_bytes
 
 _BUILD_CODE = ("parse.py", "card.py", "asserted.py", "entail.py", "project.py", "namespace.py", "store.py",
-               "graphio.py")
+               "graphio.py", "resolve.py")
 #: Bumped whenever the layout of a cache entry changes.
 CACHE_FORMAT = 2
 #: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
