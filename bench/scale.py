@@ -13,14 +13,14 @@ RSS from ``wait4``) and is printed with its ratio to the pyoxigraph baseline:
 - warm ``sparql`` of a gallery query vs the same query text in pyoxigraph over
   alignkg's own store (``Store.ox_path``, so both see the same triples);
 - growth: cold-load microseconds per triple at each size;
-- with ``--gallery``: every gallery query at the largest size, with its time
-  against the default 30 s timeout.
+- at the largest size, ``serve`` against ``oxigraph serve-read-only``
+  (bench/serve.py) and every gallery query against the same query in
+  pyoxigraph, inside its timeout (bench/gallery.py);
+- last, the issue's targets and whether this run met them.
 
-``serve`` throughput against ``oxigraph serve-read-only`` is measured by
-:func:`serve_figures` (an extension point for the server's benchmark).
 Not a test: it prints, it does not assert.
 
-    python bench/scale.py [--sizes 10000,100000,1000000] [--gallery] [--keep DIR]
+    python bench/scale.py [--sizes 10000,100000,1000000] [--quick] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -99,16 +99,42 @@ def gallery_query_text(name: str) -> str:
     return text.replace("?min)", "2)").replace("GROUP BY ?assumption ?label ?min", "GROUP BY ?assumption ?label")
 
 
-def serve_figures(graph: Path, env: dict) -> list[str]:
-    """Requests per second of ``alignkg serve`` vs ``oxigraph serve-read-only`` on ``graph``.
+def serve_figures(graph: Path) -> list[str]:
+    """Requests per second of ``alignkg serve`` vs ``oxigraph serve-read-only`` on ``graph`` (bench/serve.py)."""
+    import serve
 
-    An extension point: the server's benchmark (branch ``query``) fills this in
-    and returns printable lines; until then it reports that it did not measure.
-    """
-    return ["serve: not measured here (see the server benchmark)"]
+    return serve.figures([str(graph)], seconds=5.0)
 
 
-def measure(size: int, work: Path, gallery: bool) -> dict:
+def gallery_figures(graph: Path) -> list[str]:
+    """Every gallery query, warm, against the same query in pyoxigraph (bench/gallery.py)."""
+    import gallery
+
+    return gallery.figures([str(graph)])
+
+
+class Targets:
+    """The issue's targets and whether this run met them, printed at the end."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, what: str, figure: str, target: str, met: bool) -> None:
+        self.rows.append((what, figure, target, "met" if met else "NOT MET"))
+
+    def print(self) -> None:
+        if not self.rows:
+            return
+        width = max(len(r[0]) for r in self.rows)
+        print("\ntargets (issue #11, item 2):")
+        for what, figure, target, verdict in self.rows:
+            print(f"  {what:{width}s}  {figure:>22s}  target {target:14s} {verdict}")
+
+
+TARGETS = Targets()
+
+
+def measure(size: int, work: Path, full: bool) -> dict:
     graph = work / f"g{size}.nt"
     if not graph.exists():
         synth.write(size, str(graph))
@@ -147,37 +173,48 @@ def measure(size: int, work: Path, gallery: bool) -> dict:
           f"{ratio(warm_med, ox_dep.wall)}  (targets: <= 1 s and <= 1x)")
     print(f"warm sparql {GALLERY_QUERY:20s} {sparql_med:7.2f} s wall (exit {sparql[0].code})   "
           f"vs pyoxigraph same query {ox_sparql_med:.2f} s: {ratio(sparql_med, ox_sparql_med)}  (target: 1.5x)")
-    for line in serve_figures(graph, env):
-        print(line)
     result = {"triples": triples, "cold": cold.wall, "cold_cpu": cold.cpu, "base": base.wall}
-    if gallery:
-        from alignkg.queries import catalogue
-
-        print("gallery queries (--timeout 30):")
-        for q in catalogue():
-            r = Run([*CLI, "query", q.name, "--format", "json", "--timeout", "30", "--data", str(graph)], env=env)
-            print(f"  {q.name:34s} {r.wall:7.2f} s  exit {r.code}")
+    if full:  # the largest size: every figure of the issue
+        TARGETS.add(f"first load at {triples:,}", f"{cold.wall / base.wall:.2f}x", "<= 3x", cold.wall <= 3 * base.wall)
+        TARGETS.add("peak memory of the first load", f"{cold.rss / base.rss:.2f}x", "<= 2x", cold.rss <= 2 * base.rss)
+        TARGETS.add("warm depends-on, whole process", f"{warm_med:.2f} s", "<= 1 s", warm_med <= 1.0)
+        TARGETS.add("warm depends-on vs pyoxigraph", f"{warm_med / ox_dep.wall:.2f}x", "<= 1x",
+                    warm_med <= ox_dep.wall)
+        TARGETS.add(f"warm sparql {GALLERY_QUERY}", f"{sparql_med / ox_sparql_med:.2f}x", "<= 1.5x",
+                    sparql_med <= 1.5 * ox_sparql_med)
+        print("serve (bench/serve.py):")
+        for line in serve_figures(graph):
+            print("  " + line)
+        print("gallery (bench/gallery.py):")
+        for line in gallery_figures(graph):
+            print("  " + line)
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--gallery", action="store_true", help="run every gallery query at the largest size")
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the serve and gallery figures and the target table at the largest size")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated graphs and caches in DIR")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="alignkg-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = [measure(size, work, args.gallery and size == max(sizes)) for size in sizes]
+        results = [measure(size, work, size == max(sizes) and not args.quick) for size in sizes]
     finally:
         if not args.keep:
             subprocess.run(["rm", "-rf", str(work)])
-    print("\ngrowth (cold load per triple; linear means flat):")
+    print("\ngrowth (cold load per triple; linear means flat or falling):")
     for r in results:
         print(f"  {r['triples']:>10,} triples  alignkg {r['cold'] / r['triples'] * 1e6:6.1f} us wall "
               f"{r['cold_cpu'] / r['triples'] * 1e6:6.1f} us cpu   pyoxigraph {r['base'] / r['triples'] * 1e6:6.1f} us")
+    if len(results) > 1:
+        per = [r["cold"] / r["triples"] for r in results]
+        worst = max(b / a for a, b in zip(per, per[1:]))
+        TARGETS.add("growth of the cost per triple", f"{worst:.2f}x", "<= 1.25x", worst <= 1.25)
+    TARGETS.print()
 
 
 if __name__ == "__main__":

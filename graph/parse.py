@@ -509,32 +509,37 @@ def from_rdflib(term):
     return Literal(str(term))
 
 
-def load_into(store, path, raw: bytes, *, budget: TripleBudget | None = None) -> None:
-    """Parse the bytes of ``path`` into the pyoxigraph ``store`` with the checks of :func:`parse_apart`.
+def bulk_format(path, raw: bytes):
+    """The pyoxigraph format in which the store's bulk loader can read ``raw`` as it is, else None.
 
-    See :func:`quads_from`; several files go faster through :func:`load_all` (one bulk load).
-
-    Examples
-    --------
-    >>> from pyoxigraph import Store
-    >>> s = Store()
-    >>> load_into(s, "x.nt", b'<urn:a> <urn:b> "c" .\\n')
-    >>> len(s)
-    1
+    N-Triples, and Turtle without brackets or parentheses: the blank nodes of
+    such a file are all labelled, so the bulk loader and :func:`quads_from`
+    with ``rename=False`` give them the same identity (an anonymous ``[]``
+    gets a new random one in every parse).
     """
-    load_all(store, [(path, raw, budget)])
+    from pyoxigraph import RdfFormat
+
+    fmt = format_of(path)
+    if not raw.strip():
+        return None
+    if fmt == "nt":
+        return RdfFormat.N_TRIPLES
+    if fmt == "turtle" and b"[" not in raw and b"(" not in raw:
+        return RdfFormat.TURTLE
+    return None
 
 
-def load_all(store, files) -> None:
-    """Parse ``files`` (``(path, bytes, budget or None)`` each) into ``store`` in one bulk load."""
-    def chained():
-        for path, raw, budget in files:
-            yield from quads_from(path, raw if not callable(raw) else raw(), budget=budget)
-
-    store.bulk_extend(chained())
+def without_bom(raw: bytes) -> bytes:
+    """``raw`` without a UTF-8 byte-order mark."""
+    return raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
 
 
-def quads_from(path, raw: bytes, *, budget: TripleBudget | None = None):
+def base_of(path) -> str:
+    """The base IRI of a file's relative IRIs: its own ``file:`` URI."""
+    return Path(path).resolve().as_uri()
+
+
+def quads_from(path, raw: bytes, *, budget: TripleBudget | None = None, rename: bool = True):
     """The quads of the file ``path`` (its bytes ``raw``), checked like :func:`parse_apart`.
 
     Turtle and N-Triples go through pyoxigraph's parser (fast, streaming);
@@ -542,7 +547,8 @@ def quads_from(path, raw: bytes, *, budget: TripleBudget | None = None):
     gives the located message (for files up to :data:`RDFLIB_RETRY_BYTES`;
     larger ones are reported from pyoxigraph's own line and column). A file
     that fails may have yielded quads already: the caller builds into a store
-    it throws away on error. Blank nodes are renamed apart for each file.
+    it throws away on error. Blank nodes are renamed apart for each file
+    unless ``rename`` is false (then Turtle and N-Triples keep their labels).
     """
     from pyoxigraph import RdfFormat, parse
 
@@ -552,10 +558,9 @@ def quads_from(path, raw: bytes, *, budget: TripleBudget | None = None):
         _check_utf8(path, raw)  # pyoxigraph skips comments unread; the reference path refuses any bad byte
         if fmt == "turtle":
             _check_nesting(path, raw)
-        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        body = without_bom(raw)
         try:
-            quads = parse(body, fast, base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True,
-                          without_named_graphs=True)
+            quads = parse(body, fast, base_iri=base_of(path), rename_blank_nodes=rename, without_named_graphs=True)
             yield from _checked(quads, path, budget)
             return
         except SyntaxError as exc:

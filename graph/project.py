@@ -18,14 +18,16 @@ short name (``usesTechnique``, ``broader``, ...), with attributes:
 
 The result holds no rdflib terms, so it is stored as plain JSON
 (:mod:`graph.graphio`) and the algorithms and renderer never need rdflib. It is
-read in bulk from the pyoxigraph store, one scan per predicate and one pass
-over the triples whose object is an IRI; where the data gives several values
+read from the asserted triples the build kept on their way into the store
+(:class:`graph.asserted.Asserted`, one bucket per predicate), never from the
+store itself; where the data gives several values
 for one node (two labels, two numbers) the smallest is taken, so the answer
 never depends on the order of storage.
 """
 
 from __future__ import annotations
 
+from .asserted import is_literal
 from .namespace import PREFIXES
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -66,12 +68,17 @@ def short(iri) -> str:
     return iri
 
 
-def _key(term) -> str:
-    """Node key of a pyoxigraph term: the IRI, or ``_:id`` for a blank node."""
-    return term.value if type(term) is _NamedNode else f"_:{term.value}"
+def _order(term):
+    """Sort key of a kept term (see :mod:`graph.asserted`): blank nodes, then literals, then IRIs,
+    each by value (the order of a pyoxigraph term's type name and value)."""
+    if type(term) is str:
+        return ("BlankNode", term[2:]) if term.startswith("_:") else ("NamedNode", term)
+    return ("Literal", term.value)
 
 
-_NamedNode = None  # pyoxigraph.NamedNode, bound by project() (pyoxigraph is imported lazily)
+def _target(term):
+    """Provenance key of a relation's target: the node key, never equal to one for a literal."""
+    return term if type(term) is str else ("literal", term.value)
 
 
 def _python(literal):
@@ -88,24 +95,25 @@ def _python(literal):
     return value
 
 
+def _flag(term) -> bool:
+    """A boolean attribute: a literal's value; a node counts as true."""
+    return bool(_python(term)) if is_literal(term) else True
+
+
 _short = short
 
 
 class _Values:
-    """Subject key -> objects of one predicate, read in one scan."""
+    """Subject key -> objects of one predicate."""
 
-    def __init__(self, store, predicate: str):
-        from pyoxigraph import NamedNode
-
+    def __init__(self, asserted, predicate: str):
         by_subject = self.by_subject = {}
-        for q in store.quads_for_pattern(None, NamedNode(predicate), None, None):
-            s = q.subject
-            key = s.value if type(s) is NamedNode else f"_:{s.value}"
-            values = by_subject.get(key)
+        for s, o in asserted.pairs(predicate):
+            values = by_subject.get(s)
             if values is None:
-                by_subject[key] = [q.object]
+                by_subject[s] = [o]
             else:
-                values.append(q.object)
+                values.append(o)
 
     def all(self, node):
         return self.by_subject.get(node, ())
@@ -115,13 +123,16 @@ class _Values:
         values = self.by_subject.get(node)
         if not values:
             return None
-        return min(values, key=lambda t: (type(t).__name__, t.value)) if len(values) > 1 else values[0]
+        return min(values, key=_order) if len(values) > 1 else values[0]
 
     def text(self, node):
         """The English (or untagged) literal, else any literal."""
+        values = self.by_subject.get(node)
+        if not values:
+            return None
         best = other = None
-        for value in self.by_subject.get(node, ()):
-            if type(value).__name__ != "Literal":
+        for value in values:
+            if type(value) is str:
                 continue
             if value.language in (None, "en"):
                 best = value.value if best is None else min(best, value.value)
@@ -132,8 +143,7 @@ class _Values:
 
 def _narrower_properties(sub_property) -> dict:
     """property -> every property strictly below it (transitively), from ``rdfs:subPropertyOf`` values."""
-    parents = {child: {_key(p) for p in ps if type(p).__name__ != "Literal"}
-               for child, ps in sub_property.by_subject.items()}
+    parents = {child: {p for p in ps if not is_literal(p)} for child, ps in sub_property.by_subject.items()}
     below = {}
     for child in parents:
         seen, stack = set(), list(parents[child])
@@ -162,16 +172,27 @@ def _closure(pairs: dict, roots) -> dict:
     return out
 
 
-def project(store):
-    """Build the networkx view of a loaded pyoxigraph store.
+def _children(values) -> dict:
+    """object key -> subject keys, for a relation such as ``rdfs:subClassOf`` (literal objects skipped)."""
+    out = {}
+    for child, parents in values.by_subject.items():
+        for parent in parents:
+            if not is_literal(parent):
+                out.setdefault(parent, []).append(child)
+    return out
+
+
+def project(source):
+    """Build the networkx view of the asserted data.
 
     Parameters
     ----------
-    store : pyoxigraph.Store
-        The loaded data as asserted, before :func:`graph.entail.entail`: the
-        projection adds the shortcut edges itself (from the qualifications and
-        evaluations it reads anyway) and keeps the asserted relations, not
-        their entailed super-properties.
+    source : graph.asserted.Asserted or pyoxigraph.Store
+        The data as asserted (a store is read whole first), without the
+        triples of :func:`graph.entail.entailed`: the projection adds the
+        shortcut edges itself (from the qualifications and evaluations it
+        reads anyway) and keeps the asserted relations, not their entailed
+        super-properties.
 
     Returns
     -------
@@ -194,13 +215,12 @@ def project(store):
     [True]
     """
     import networkx as nx
-    from pyoxigraph import NamedNode
 
+    from .asserted import Asserted
     from .namespace import KINDS
 
-    global _NamedNode
-    _NamedNode = NamedNode
-    shorts = {}
+    asserted = source if isinstance(source, Asserted) else Asserted.from_store(source)
+    shorts, cache = {}, {}
 
     def short(iri):  # noqa: F811 - the module's short(), memoised for this build
         out = shorts.get(iri)
@@ -209,22 +229,17 @@ def project(store):
         return out
 
     def values(p):
-        return _Values(store, p)
+        out = cache.get(p)
+        if out is None:
+            out = cache[p] = _Values(asserted, p)
+        return out
 
-    sub_class, sub_property = values(_RDFS + "subClassOf"), values(_RDFS + "subPropertyOf")
-    children = {}
-    for child, parents in sub_class.by_subject.items():
-        for parent in parents:
-            children.setdefault(_key(parent), []).append(child)
+    sub_property = values(_RDFS + "subPropertyOf")
     kind_order = {kind: i for i, kind in enumerate(KINDS.values())}
-    kinds = _closure(children, [(str(cls), kind) for cls, kind in KINDS.items()])
-    sub_props = {}
-    for child, parents in sub_property.by_subject.items():
-        for parent in parents:
-            sub_props.setdefault(_key(parent), []).append(child)
-    dependency = set(_closure(sub_props, [(_AKG + "dependsOn", True)]))
-    symmetric = {_key(q.subject) for q in store.quads_for_pattern(
-        None, NamedNode(_TYPE), NamedNode(_OWL + "SymmetricProperty"), None)}
+    kinds = _closure(_children(values(_RDFS + "subClassOf")), [(str(cls), kind) for cls, kind in KINDS.items()])
+    dependency = set(_closure(_children(sub_property), [(_AKG + "dependsOn", True)]))
+    types = list(asserted.pairs(_TYPE))
+    symmetric = {s for s, o in types if o == _OWL + "SymmetricProperty"}
 
     label, definition, comment = values(_RDFS + "label"), values(_SKOS + "definition"), values(_RDFS + "comment")
     alt, in_section = values(_SKOS + "altLabel"), values(_AKG + "inSection")
@@ -234,7 +249,7 @@ def project(store):
 
     def section_info(sec):
         source = part_of.one(sec)
-        src = _key(source) if source is not None and type(source).__name__ != "Literal" else None
+        src = source if source is not None and not is_literal(source) else None
         title = label.text(src) if src is not None else None
         return {
             "iri": sec,
@@ -244,112 +259,127 @@ def project(store):
         }
 
     def section_list(node):
+        found = in_section.by_subject.get(node)
+        if not found:
+            return []
         out = []
-        for sec in sorted({_key(t) for t in in_section.all(node) if type(t).__name__ != "Literal"}):
+        for sec in sorted({t for t in found if not is_literal(t)}):
             if sec not in sections:
                 sections[sec] = section_info(sec)
             out.append(sections[sec])
         return out
 
     node_kind = {}
-    for q in store.quads_for_pattern(None, NamedNode(_TYPE), None, None):
-        if type(q.subject).__name__ != "NamedNode" or type(q.object).__name__ == "Literal":
+    for s, o in types:
+        if is_literal(o) or s.startswith("_:"):
             continue
-        kind = kinds.get(_key(q.object))
+        kind = kinds.get(o)
         if kind is None:
             continue
-        node = q.subject.value
-        if node not in node_kind or kind_order[kind] < kind_order[node_kind[node]]:
-            node_kind[node] = kind
+        if s not in node_kind or kind_order[kind] < kind_order[node_kind[s]]:
+            node_kind[s] = kind
 
-    number, derived_v, verdict = values(_AKG + "number"), values(_AKG + "derived"), values(_AKG + "verdict")
-    verdict_rationale_v, rationale_node_v = values(_AKG + "verdictRationale"), values(_AKG + "rationale")
-    preferred_v = values(_AKG + "preferred")
-    flags = [(values(_AKG + "isAgent"), "is_agent"), (values(_AKG + "givesFeedbackDuringTraining"), "feedback")]
-    story_terms, analysed_v = values(_AKG + "inStoryTerms"), values(_AKG + "analysedInSource")
+    nodes = G._node
     for node in sorted(node_kind):
-        kind = node_kind[node]
-        attrs = {
+        nodes[node] = {
             "iri": node,
             "short": short(node),
-            "kind": kind,
+            "kind": node_kind[node],
             "label": label.text(node) or short(node),
             "definition": definition.text(node) or comment.text(node),
             "alt_labels": sorted({t.value for t in alt.all(node)}),
             "sections": section_list(node),
         }
-        numbers = [_python(n) for n in number.all(node) if type(n).__name__ == "Literal"]
+        G._succ[node], G._pred[node] = {}, {}
+
+    def having(p):  # (attributes, values) of each node with values of the predicate p
+        for node, found in values(_AKG + p).by_subject.items():
+            attrs = nodes.get(node)
+            if attrs is not None:
+                yield attrs, found
+
+    # the optional attributes, one predicate at a time, always added in this order
+    for attrs, found in having("number"):
+        numbers = [_python(n) for n in found if is_literal(n)]
         numbers = [v for v in numbers if isinstance(v, int) and not isinstance(v, bool)]  # else: SHACL reports it
         if numbers:  # several (SHACL reports that too): the smallest, the same on every run
             attrs["number"] = min(numbers)
-        der = derived_v.one(node)
-        if der is not None:
-            attrs["derived"] = bool(_python(der)) if type(der).__name__ == "Literal" else True
-        ver = verdict.one(node)
-        if ver is not None:
-            if type(ver).__name__ != "Literal":
-                attrs["verdict"] = label.text(_key(ver)) or short(_key(ver))
-                attrs["verdict_iri"] = _key(ver)
-            else:
-                attrs["verdict"] = ver.value
-        for vals, key in ((verdict_rationale_v, "verdict_rationale"), (rationale_node_v, "rationale")):
-            text = vals.text(node)
+    for attrs, found in having("derived"):
+        attrs["derived"] = _flag(min(found, key=_order))
+    for attrs, found in having("verdict"):
+        ver = min(found, key=_order)
+        if not is_literal(ver):
+            attrs["verdict"] = label.text(ver) or short(ver)
+            attrs["verdict_iri"] = ver
+        else:
+            attrs["verdict"] = ver.value
+    rationale_v = values(_AKG + "rationale")
+    for p, key in (("verdictRationale", "verdict_rationale"), ("rationale", "rationale")):
+        vals = values(_AKG + p)
+        for attrs, _ in having(p):
+            text = vals.text(attrs["iri"])
             if text:
                 attrs[key] = text
-        pref = preferred_v.one(node)
-        if pref is not None and type(pref).__name__ == "Literal" and isinstance(_python(pref), bool):
+    for attrs, found in having("preferred"):
+        pref = min(found, key=_order)
+        if is_literal(pref) and isinstance(_python(pref), bool):
             attrs["preferred"] = _python(pref)
-        for vals, key in flags:
-            value = vals.one(node)
-            if value is not None:
-                attrs[key] = bool(_python(value)) if type(value).__name__ == "Literal" else True
-        terms = story_terms.text(node)
+    for p, key in (("isAgent", "is_agent"), ("givesFeedbackDuringTraining", "feedback")):
+        for attrs, found in having(p):
+            attrs[key] = _flag(min(found, key=_order))
+    story_terms = values(_AKG + "inStoryTerms")
+    for attrs, _ in having("inStoryTerms"):
+        terms = story_terms.text(attrs["iri"])
         if terms:
             attrs["in_story_terms"] = terms
-        an = analysed_v.one(node)
-        if an is not None:
-            attrs["analysed"] = bool(_python(an)) if type(an).__name__ == "Literal" else True
+    for attrs, found in having("analysedInSource"):
+        attrs["analysed"] = _flag(min(found, key=_order))
+    for node, kind in node_kind.items():
         if kind == "section":
-            attrs.update(section_info(node))
-        G.add_node(node, **attrs)
+            nodes[node].update(section_info(node))
+    derived_v = values(_AKG + "derived")
 
     # provenance of each (subject, relation, target): from qualifications ...
-    relation_v, target_v, rationale_v = values(_AKG + "relation"), values(_AKG + "target"), values(_AKG + "rationale")
+    relation_v, target_v = values(_AKG + "relation"), values(_AKG + "target")
     provenance = {}
-    for q in store.quads_for_pattern(None, NamedNode(_AKG + "qualifiedRelation"), None, None):
-        qk = _key(q.object)
+    for s, qk in asserted.pairs(_AKG + "qualifiedRelation"):
+        if is_literal(qk):
+            continue  # a literal has no relation or target
         rel, tgt = relation_v.one(qk), target_v.one(qk)
-        key = (_key(q.subject), _key(rel) if rel is not None and type(rel).__name__ != "Literal" else None,
-               tgt.value if tgt is not None else None)
+        key = (s, rel if rel is not None and not is_literal(rel) else None, _target(tgt) if tgt is not None else None)
         der = derived_v.one(qk)
         provenance[key] = {
             "sections": section_list(qk),
             "rationale": rationale_v.text(qk),
-            "derived": (bool(_python(der)) if type(der).__name__ == "Literal" else True) if der is not None else None,
+            "derived": _flag(der) if der is not None else None,
             "criteria": [],
         }
     # ... and from the evaluations that imply "assumes" and "vulnerableTo".
     evaluates, on_criterion = values(_AKG + "evaluates"), values(_AKG + "onCriterion")
     via_values = {via: values(via) for via in _EVALUATION_RULES}
-    evaluations = sorted(_key(q.subject) for q in store.quads_for_pattern(
-        None, NamedNode(_TYPE), NamedNode(_AKG + "Evaluation"), None))
+    evaluations = sorted({s for s, o in types if o == _AKG + "Evaluation"})
     for evaluation in evaluations:
         criterion = on_criterion.one(evaluation)
+        if criterion is not None:
+            ck = criterion if not is_literal(criterion) else criterion.value
+            criterion = label.text(ck) or short(ck)
         der = derived_v.one(evaluation)
-        ev_derived = bool(_python(der)) if der is not None and type(der).__name__ == "Literal" else der is not None
+        ev_derived = bool(_python(der)) if der is not None and is_literal(der) else der is not None
+        ev_sections = section_list(evaluation)
         for proposal in evaluates.all(evaluation):
+            if is_literal(proposal):
+                continue
             for via, implied in _EVALUATION_RULES.items():
                 for target in via_values[via].all(evaluation):
-                    entry = provenance.setdefault(
-                        (_key(proposal), implied, target.value),
-                        {"sections": [], "rationale": None, "derived": None, "criteria": []},
-                    )
-                    for sec in section_list(evaluation):
+                    entry = provenance.get((proposal, implied, _target(target)))
+                    if entry is None:
+                        entry = provenance[(proposal, implied, _target(target))] = {
+                            "sections": [], "rationale": None, "derived": None, "criteria": []}
+                    for sec in ev_sections:
                         if sec not in entry["sections"]:
                             entry["sections"].append(sec)
                     if criterion is not None:
-                        ck = _key(criterion) if type(criterion).__name__ != "Literal" else criterion.value
-                        entry["criteria"].append(label.text(ck) or short(ck))
+                        entry["criteria"].append(criterion)
                     entry["rationale"] = entry["rationale"] or _EVALUATION_RATIONALE[implied]
                     entry["derived"] = bool(entry["derived"]) or ev_derived
 
@@ -358,43 +388,42 @@ def project(store):
     for s_key, p, o_key in provenance:
         if p is not None and p not in _NOT_EDGES and s_key in node_kind and o_key in node_kind:
             shortcuts.setdefault(p, []).append((s_key, o_key))
-    predicates = sorted({row["p"].value for row in store.query(
-        "SELECT DISTINCT ?p WHERE { ?s ?p ?o FILTER(isIRI(?o)) }") if row["p"].value not in _NOT_EDGES}
-        | set(shortcuts))
-    by_predicate, pair_predicates = {}, {}
+    predicates = sorted((set(asserted.predicates()) - _NOT_EDGES) | set(shortcuts))
+    by_predicate = {}
     for p in predicates:
-        edges = by_predicate[p] = shortcuts.get(p, [])
-        for q in store.quads_for_pattern(None, NamedNode(p), None, None):
-            o, s = q.object, q.subject
-            if type(o) is NamedNode and type(s) is NamedNode:
-                s_key, o_key = s.value, o.value
-                if s_key in node_kind and o_key in node_kind:
-                    edges.append((s_key, o_key))
-        for pair in edges:
-            pair_predicates.setdefault(pair, set()).add(p)
+        edges = by_predicate[p] = set(shortcuts.get(p, ()))
+        for s, o in asserted.pairs(p):
+            if type(o) is str and s in node_kind and o in node_kind:
+                edges.add((s, o))
     # data that already holds the RDFS closure (an endpoint fed by push) states each relation
     # also through its super-properties: keep the most specific one, as the asserted data has it
     narrower = _narrower_properties(sub_property)
     succ, pred = G._succ, G._pred
-    empty = {}
     for p in predicates:
         edges = by_predicate[p]
-        below = narrower.get(p)
-        if below:
-            edges = [pair for pair in edges if not (pair_predicates[pair] & below)]
+        for b in narrower.get(p, ()):
+            if by_predicate.get(b):
+                edges = edges - by_predicate[b]
         if not edges:
             continue
         sp = short(p)
         relation = sp.split(":", 1)[-1] if sp.startswith(("akg:", "skos:", "rdfs:", "dcterms:")) else p
         constant = {"relation": relation, "relation_label": label.text(p) or sp.split(":")[-1],
                     "dependency": p in dependency, "hierarchy": p == _BROADER, "symmetric": p in symmetric}
-        for s_key, o_key in sorted(set(edges)):
-            info = provenance.get((s_key, p, o_key), empty)
-            attrs = dict(constant)
-            attrs["sections"] = info.get("sections") or (section_list(s_key) if p == _BROADER else [])
-            attrs["rationale"] = info.get("rationale")
-            attrs["derived"] = info.get("derived")
-            attrs["criteria"] = sorted(set(info.get("criteria", ())))
+        broader = p == _BROADER
+        for s_key, o_key in sorted(edges):
+            info = provenance.get((s_key, p, o_key))
+            attrs = constant.copy()
+            if info is None:
+                attrs["sections"] = section_list(s_key) if broader else []
+                attrs["rationale"] = attrs["derived"] = None
+                attrs["criteria"] = []
+            else:
+                attrs["sections"] = info["sections"] or (section_list(s_key) if broader else [])
+                attrs["rationale"] = info["rationale"]
+                attrs["derived"] = info["derived"]
+                criteria = info["criteria"]
+                attrs["criteria"] = sorted(set(criteria)) if criteria else []
             keydict = succ[s_key].get(o_key)
             if keydict is None:
                 keydict = succ[s_key][o_key] = pred[o_key][s_key] = {}

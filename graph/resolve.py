@@ -25,6 +25,8 @@ def normalise(text: str) -> str:
     >>> normalise("  Offense–Defense   Balance ")
     'offense-defense balance'
     """
+    if text.isascii():  # nothing to unify: the same result, several times faster (the index has 300k keys)
+        return " ".join(text.split()).lower()
     text = unicodedata.normalize("NFKC", text)
     text = _DASHES.sub("-", text).replace("\u2019", "'")
     return _SPACE.sub(" ", text).strip().casefold()

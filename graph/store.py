@@ -41,7 +41,8 @@ from pathlib import Path
 from . import __version__
 from .parse import file_digest, format_of, ontology_files, read_bytes
 
-_BUILD_CODE = ("parse.py", "card.py", "entail.py", "project.py", "namespace.py", "store.py", "graphio.py")
+_BUILD_CODE = ("parse.py", "card.py", "asserted.py", "entail.py", "project.py", "namespace.py", "store.py",
+               "graphio.py", "resolve.py")
 #: Bumped whenever the layout of a cache entry changes.
 CACHE_FORMAT = 2
 #: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
@@ -164,6 +165,42 @@ class _Entry:
         self.graph_file = root / "graph.json"
         self.names_file = root / "names.sqlite"
         self.ox_dir = root / "ox"
+
+
+class _Loader:
+    """Bulk loads of files into a pyoxigraph store, one after another, on a thread of their own.
+
+    pyoxigraph's bulk loader releases the interpreter lock, so the store is
+    filled while Python builds the projection.
+    """
+
+    def __init__(self, store):
+        import queue
+        import threading
+
+        self.store, self.todo, self.error = store, queue.Queue(), None
+        self.thread = threading.Thread(target=self._run, name="alignkg-bulk-load", daemon=True)
+        self.thread.start()
+
+    def load(self, path: Path, fmt, base_iri) -> None:
+        self.todo.put((path, fmt, base_iri))
+
+    def _run(self) -> None:
+        while (job := self.todo.get()) is not None:
+            if self.error is None:
+                path, fmt, base_iri = job
+                try:
+                    self.store.bulk_load(path=str(path), format=fmt, base_iri=base_iri)
+                except BaseException as exc:  # noqa: BLE001 - handed to the building thread
+                    self.error = exc
+
+    def join(self, quiet: bool = False) -> None:
+        """Wait for every load; raise what one of them raised (unless ``quiet``)."""
+        self.todo.put(None)
+        self.thread.join()
+        self.store = None  # the builder closes the store next: no reference may keep it open
+        if self.error is not None and not quiet:
+            raise self.error
 
 
 class Store:
@@ -321,26 +358,71 @@ class Store:
             raise
         return entry
 
+    def _parse(self, loader: "_Loader", asserted, budget, scratch: Path):
+        """Parse every input into ``asserted``, have ``loader`` fill the store; return the projection.
+
+        The store's bulk loader renames blank nodes apart in every load, so
+        everything goes into one load, written to ``scratch``: the first file
+        the loader can read as it is (its bytes as they are; its blank-node
+        labels are the ones parsed here), then the other files' triples and
+        the entailed ones as N-Triples. The projection is built while it loads.
+        """
+        import pyoxigraph
+
+        from .entail import entailed_ntriples
+        from .parse import base_of, bulk_format, quads_from, without_bom
+        from .project import project
+
+        first, pending = None, []
+        # the user's files first, so a bad one is reported before any other work
+        for i in [*range(self._shipped, len(self.paths)), *range(self._shipped)]:
+            path, raw = self.paths[i], self._raw(i)
+            limit = budget if i >= self._shipped else None
+            fmt = bulk_format(path, raw) if first is None else None
+            if fmt is not None:
+                first = (raw, fmt, base_of(path))
+                for _ in asserted.tee(quads_from(path, raw, budget=limit, rename=False)):
+                    pass
+            else:
+                pending.extend(asserted.tee(quads_from(path, raw, budget=limit)))
+        self._contents.clear()
+        fmt, base = (first[1], first[2]) if first else (pyoxigraph.RdfFormat.N_TRIPLES, None)
+        with open(scratch, "wb") as fh:
+            if first is not None:
+                fh.write(without_bom(first[0]))
+                fh.write(b"\n")
+            first = None
+            if pending:
+                pyoxigraph.serialize(pending, fh, format=pyoxigraph.RdfFormat.N_QUADS)
+            del pending
+            fh.write(entailed_ntriples(asserted))
+        loader.load(scratch, fmt, base)
+        return project(asserted)  # the asserted data (it adds the shortcut edges itself)
+
     def _build(self, entry: _Entry, persist: bool) -> None:
         """Parse every input into a new store under ``entry``, entail, project; write the entry's files."""
         import pyoxigraph
 
-        from .entail import entail
-        from .parse import TripleBudget, load_all
-        from .project import project
+        from .asserted import Asserted
+        from .graphio import no_gc
+        from .parse import TripleBudget
 
         ox = pyoxigraph.Store(str(entry.ox_dir))
-        budget = TripleBudget()
-        # the user's files first, so a bad one is reported before any other work; one bulk load for all
-        order = [*range(self._shipped, len(self.paths)), *range(self._shipped)]
-        load_all(ox, [(self.paths[i], (lambda i=i: self._raw(i)), budget if i >= self._shipped else None)
-                      for i in order])
-        self._contents.clear()
-        from .graphio import no_gc
+        # what the parser hands over is kept in an Asserted: reading the store back costs far more
+        loader = _Loader(ox)
+        try:
+            with no_gc():  # a million kept quads would make every collection walk them all
+                G = self._parse(loader, Asserted(), TripleBudget(), entry.root / "load.tmp")
+                if persist:  # written while the loader's thread fills the store
+                    from .graphio import write_graph, write_names
 
-        with no_gc():
-            G = project(ox)  # the asserted data (it adds the shortcut edges itself)
-            entail(ox, count=False)
+                    write_graph(G, entry.graph_file)
+                    write_names(G, entry.names_file)
+        except BaseException:
+            loader.join(quiet=True)  # the store is thrown away; the parser's message is the one to give
+            raise
+        loader.join()
+        (entry.root / "load.tmp").unlink()
         ox.flush()
         del ox
         import gc
@@ -349,11 +431,6 @@ class Store:
         self._built_graph = G
         if not persist:
             return
-        from .graphio import write_graph, write_names
-
-        with no_gc():
-            write_graph(G, entry.graph_file)
-            write_names(G, entry.names_file)
         meta = {
             "format": "alignkg-cache", "version": CACHE_FORMAT, "key": self.key,
             "created": time.time(),
