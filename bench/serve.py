@@ -134,8 +134,10 @@ def measure(port: int, path: str, pid: int, clients: int, seconds: float, distin
     return n / seconds, (cpu_seconds(pid) - before) / max(n, 1) * 1e6
 
 
-def figures(data: list[str], seconds: float = 5.0, workers: int = 4) -> list[str]:
+def figures(data: list[str], seconds: float = 5.0, workers: int = 4, ratios: dict | None = None) -> list[str]:
     """Measure both servers on the shipped graph plus ``data`` (files); the lines to print.
+
+    ``ratios``, when given, receives ``(queries, clients) -> oxigraph req/s / alignkg req/s``.
 
     Each figure: requests per second of ``oxigraph serve-read-only`` and of ``alignkg serve``, their
     ratio (target: at most 3), and CPU microseconds per request of each, for distinct and repeated
@@ -176,6 +178,8 @@ def figures(data: list[str], seconds: float = 5.0, workers: int = 4) -> list[str
                 ox, ox_cpu = measure(ox_port, "/query", servers[0].pid, clients, seconds, distinct)
                 ak, ak_cpu = measure(ak_port, "/sparql", servers[1].pid, clients, seconds, distinct)
                 label = "distinct" if distinct else "repeated"
+                if ratios is not None:
+                    ratios[label, clients] = ox / ak
                 cpu_ratio = f"{ak_cpu / ox_cpu:>9.2f}x" if ox_cpu else f"{'-':>10}"
                 lines.append(f"{label:>9} {clients:>8} {ox:>15.0f} {ak:>14.0f} {ox / ak:>6.2f}x "
                              f"{ox_cpu:>20.0f} {ak_cpu:>19.0f} {cpu_ratio}")
