@@ -210,9 +210,10 @@ def depends_on(name, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    G = store(data).nx
+    st = store(data)
+    G = st.followed
     emit(answers.depends_on(G, name, direct=direct, explain=explain), fmt,
-         why=lambda: hints.depends_on(G, *resolved(G, name), direct=direct))
+         why=lambda: hints.depends_on(st.nx, *resolved(st.nx, name), direct=direct))
 
 
 def _local_only(**options):
@@ -233,9 +234,9 @@ def dependencies(name, direct, explain, kinds, fmt, data):
 
     from . import hints
 
-    G = store(data).nx
-    emit(answers.dependencies(G, name, direct=direct, explain=explain, kinds=kinds), fmt,
-         why=lambda: hints.dependencies(G, *resolved(G, name), kinds={answers.kind_of(k) for k in kinds}))
+    st = store(data)
+    emit(answers.dependencies(st.followed, name, direct=direct, explain=explain, kinds=kinds), fmt,
+         why=lambda: hints.dependencies(st.nx, *resolved(st.nx, name), kinds={answers.kind_of(k) for k in kinds}))
 
 
 @cli.command()
@@ -254,8 +255,9 @@ def shared(names, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    G = store(data).nx
-    emit(answers.shared(G, names, direct=direct, explain=explain), fmt, why=lambda: hints.shared(G, resolved(G, *names)))
+    st = store(data)
+    emit(answers.shared(st.followed, names, direct=direct, explain=explain), fmt,
+         why=lambda: hints.shared(st.nx, resolved(st.nx, *names)))
 
 
 @cli.command()
@@ -320,8 +322,12 @@ def path(source, target, fmt, data):
 
     from . import hints
 
-    G = store(data).nx
+    st = store(data)
+    G = st.followed
     result = answers.path(G, source, target)
+    if result.meta["found"] != "dependency" and G is not st.nx:  # the other ways need every edge
+        G = st.nx
+        result = answers.path(G, source, target)
     emit(result, fmt, why=lambda: hints.path(G, *resolved(G, source, target)) if result.meta["found"] == "none" else None)
 
 

@@ -56,6 +56,27 @@ def _dump_graph(G) -> bytes:
     >>> H.nodes["a"]["sections"], H.edges["a", "a", "r"]["dependency"]
     ([{'iri': 's'}], True)
     """
+    sections, sec = _section_table()
+    nodes, node_ids = [], {}
+    for n, data in G.nodes(data=True):
+        node_ids[n] = len(nodes)
+        row = dict(data)
+        if isinstance(row.get("sections"), list):
+            row["sections"] = sec(row["sections"])
+        nodes.append([n, row])
+    relations, edges = _encode_edges(G.edges(keys=True, data=True), node_ids, sec)
+    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
+           "relations": relations, "nodes": nodes, "edges": edges}
+    return _json_bytes(doc)
+
+
+def _json_bytes(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
+                                                                                                  "surrogatepass")
+
+
+def _section_table():
+    """(records, numbering function): each distinct section record (by identity) gets one number."""
     sections, section_ids = [], {}
 
     def sec(records):
@@ -68,16 +89,16 @@ def _dump_graph(G) -> bytes:
             out.append(section_ids[ident])
         return out
 
-    nodes, node_ids = [], {}
-    for n, data in G.nodes(data=True):
-        node_ids[n] = len(nodes)
-        row = dict(data)
-        if isinstance(row.get("sections"), list):
-            row["sections"] = sec(row["sections"])
-        nodes.append([n, row])
+    return sections, sec
+
+
+def _encode_edges(edges, node_ids, sec):
+    """``(relations, columns)`` for ``(u, v, key, data)`` edges: each relation's constant attributes once,
+    edges as columns of ints (parsed far faster than one small list per edge); a lone section is an
+    int; rationale/derived/criteria only for the few edges that have them."""
     relations, relation_ids = [], {}
     edge_u, edge_v, edge_rel, edge_secs, extra = [], [], [], [], []
-    for u, v, key, data in G.edges(keys=True, data=True):
+    for u, v, key, data in edges:
         constant = tuple(data.get(k) for k in _RELATION_KEYS)
         rel = relation_ids.get((key, constant))
         if rel is None:
@@ -91,13 +112,31 @@ def _dump_graph(G) -> bytes:
         rationale, derived, criteria = data.get("rationale"), data.get("derived"), data.get("criteria") or []
         if rationale is not None or derived is not None or criteria:
             extra.append([len(edge_u) - 1, rationale, derived, criteria])
-    # edges as columns of ints (parsed far faster than one small list per edge); a lone section is an int;
-    # rationale/derived/criteria only for the few edges that have them
-    edges = {"u": edge_u, "v": edge_v, "relation": edge_rel, "sections": edge_secs, "extra": extra}
-    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
-           "relations": relations, "nodes": nodes, "edges": edges}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
-                                                                                                  "surrogatepass")
+    return relations, {"u": edge_u, "v": edge_v, "relation": edge_rel, "sections": edge_secs, "extra": extra}
+
+
+def _decode_edges(G, doc, names, sections) -> None:
+    """Add the edges of :func:`_encode_edges`' columns to ``G`` (whose nodes ``names`` are in place)."""
+    succ, pred = G._succ, G._pred
+    relations = [(key, attrs) for key, attrs in doc["relations"]]
+    edges = doc["edges"]
+    extra = {row[0]: row[1:] for row in edges["extra"]}
+    for i, (u, v, rel, secs) in enumerate(zip(edges["u"], edges["v"], edges["relation"], edges["sections"],
+                                                strict=True)):
+        key, constant = relations[rel]
+        un, vn = names[u], names[v]
+        attrs = dict(constant)
+        attrs["sections"] = [sections[secs]] if type(secs) is int else [sections[j] for j in secs]
+        more = extra.get(i)
+        if more is None:
+            attrs["rationale"] = attrs["derived"] = None
+            attrs["criteria"] = []
+        else:
+            attrs["rationale"], attrs["derived"], attrs["criteria"] = more
+        keydict = succ[un].get(vn)
+        if keydict is None:
+            keydict = succ[un][vn] = pred[vn][un] = {}
+        keydict[key] = attrs
 
 
 def load_graph(data: bytes):
@@ -130,25 +169,7 @@ def _load_graph(data: bytes):
         succ[n] = {}
         pred[n] = {}
         names.append(n)
-    relations = [(key, attrs) for key, attrs in doc["relations"]]
-    edges = doc["edges"]
-    extra = {row[0]: row[1:] for row in edges["extra"]}
-    for i, (u, v, rel, secs) in enumerate(zip(edges["u"], edges["v"], edges["relation"], edges["sections"],
-                                                strict=True)):
-        key, constant = relations[rel]
-        un, vn = names[u], names[v]
-        attrs = dict(constant)
-        attrs["sections"] = [sections[secs]] if type(secs) is int else [sections[j] for j in secs]
-        more = extra.get(i)
-        if more is None:
-            attrs["rationale"] = attrs["derived"] = None
-            attrs["criteria"] = []
-        else:
-            attrs["rationale"], attrs["derived"], attrs["criteria"] = more
-        keydict = succ[un].get(vn)
-        if keydict is None:
-            keydict = succ[un][vn] = pred[vn][un] = {}
-        keydict[key] = attrs
+    _decode_edges(G, doc, names, sections)
     return G
 
 
@@ -159,6 +180,105 @@ def write_graph(G, path) -> None:
 
 def read_graph(data: bytes):
     return load_graph(data)
+
+
+#: The followed projection: what the reachability answers read of a node.
+FOLLOWED_FORMAT = "alignkg-followed"
+FOLLOWED_VERSION = 1
+LIGHT_NODE_KEYS = ("iri", "short", "kind", "label", "alt_labels", "number")
+
+
+def followed_edge(key, data) -> bool:
+    """Whether the reachability and shared-assumption algorithms read this edge: dependency and
+    broader edges (followed), and ``vulnerableTo`` (what rests on a failure mode)."""
+    return bool(data.get("dependency") or data.get("hierarchy")) or key == "vulnerableTo"
+
+
+def dump_followed(G, route_conditions=()) -> bytes:
+    """The followed projection of ``G`` as compact JSON bytes (see :func:`load_followed`).
+
+    Every node with only the attributes of :data:`LIGHT_NODE_KEYS` (as columns;
+    ``iri`` is the node key), and only the edges :func:`followed_edge` keeps,
+    with all their attributes, in ``G``'s order. ``route_conditions`` are
+    ``(u, relation, v, records)`` rows (see :func:`graph.answers.route_conditions`).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("p", iri="p", short="p", kind="proposal", label="P", alt_labels=[], number=1, definition="long")
+    >>> G.add_node("x", iri="x", short="x", kind="concept", label="X", alt_labels=["ex"])
+    >>> G.add_edge("p", "x", key="requires", relation="requires", relation_label="requires", dependency=True,
+    ...            hierarchy=False, symmetric=False, sections=[], rationale="why", derived=None, criteria=[])
+    'requires'
+    >>> G.add_edge("x", "p", key="variantOf", relation="variantOf", dependency=False)
+    'variantOf'
+    >>> H = load_followed(dump_followed(G))
+    >>> H.nodes["p"], list(H.edges(keys=True)), H.edges["p", "x", "requires"]["rationale"]
+    ({'iri': 'p', 'short': 'p', 'kind': 'proposal', 'label': 'P', 'alt_labels': [], 'number': 1}, [('p', 'x', 'requires')], 'why')
+    """
+    with no_gc():
+        sections, sec = _section_table()
+        names = list(G.nodes)
+        node_ids = {n: i for i, n in enumerate(names)}
+        rows = list(G._node.values())
+        columns, sparse = {}, {}
+        for key in LIGHT_NODE_KEYS:
+            values = [row.get(key, _MISSING) for row in rows]
+            if key == "iri" and values == names:
+                continue  # the node key itself
+            if all(v is not _MISSING for v in values):
+                columns[key] = values
+            else:
+                sparse[key] = [[i, v] for i, v in enumerate(values) if v is not _MISSING]
+        relations, edges = _encode_edges(((u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True)
+                                          if followed_edge(k, d)), node_ids, sec)
+        routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
+        doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
+               "relations": relations, "nodes": names, "columns": columns, "sparse": sparse, "edges": edges,
+               "route_conditions": routes}
+        return _json_bytes(doc)
+
+
+_MISSING = object()
+
+
+def load_followed(data: bytes):
+    """The followed projection from :func:`dump_followed`'s bytes; a foreign document raises ValueError.
+
+    ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the route records
+    of the dependencies that hold only on some routes.
+    """
+    with no_gc():
+        doc = json.loads(data.decode("utf-8", "surrogatepass"))
+        if not isinstance(doc, dict) or doc.get("format") != FOLLOWED_FORMAT \
+                or doc.get("version") != FOLLOWED_VERSION:
+            raise ValueError("not an alignkg followed projection")
+        names = doc["nodes"]
+        G = nx.MultiDiGraph()
+        node_dict, succ, pred = G._node, G._succ, G._pred
+        columns = doc["columns"]
+        keys = list(columns)
+        if "iri" not in keys:
+            keys.insert(0, "iri")
+            columns = {"iri": names, **columns}
+        for n, values in zip(names, zip(*columns.values(), strict=True), strict=True):
+            node_dict[n] = dict(zip(keys, values))
+            succ[n] = {}
+            pred[n] = {}
+        for key, pairs in doc["sparse"].items():
+            for i, value in pairs:
+                node_dict[names[i]][key] = value
+        _decode_edges(G, doc, names, doc["sections"])
+        G.graph["route_conditions"] = {(names[u], relation, names[v]): records
+                                       for u, relation, v, records in doc["route_conditions"]}
+    gc.freeze()
+    return G
+
+
+def write_followed(G, path) -> None:
+    """Write the followed projection of ``G`` (with its route conditions) to ``path``."""
+    from .answers import route_conditions
+
+    with open(path, "wb") as fh:
+        fh.write(dump_followed(G, route_conditions(G)))
 
 
 def write_names(G, path) -> None:
