@@ -30,7 +30,15 @@ def _cost(data) -> int:
 
 
 def _step(G, u, v, key):
+    """One step of a path: the edge's attributes, with ``from`` and ``to``.
+
+    A followed projection (:func:`graph.graphio.load_followed`) keeps the
+    attributes beyond the relation's in ``G.graph["edge_details"]``, read here.
+    """
     data = G.edges[u, v, key]
+    details = G.graph.get("edge_details")
+    if details is not None:
+        data = {**data, **details(u, v, key)}
     return {"from": u, "to": v, **{k: data[k] for k in data}}
 
 

@@ -195,24 +195,33 @@ def followed_edge(key, data) -> bool:
 
 
 def dump_followed(G, route_conditions=()) -> bytes:
-    """The followed projection of ``G`` as compact JSON bytes (see :func:`load_followed`).
+    """The followed projection of ``G`` as bytes (see :func:`load_followed`).
 
     Every node with only the attributes of :data:`LIGHT_NODE_KEYS` (as columns;
-    ``iri`` is the node key), and only the edges :func:`followed_edge` keeps,
-    with all their attributes, in ``G``'s order. ``route_conditions`` are
-    ``(u, relation, v, records)`` rows (see :func:`graph.answers.route_conditions`).
+    ``iri`` is the node key), and only the edges :func:`followed_edge` keeps, in
+    ``G``'s order (so grouped by their first node). A search reads only an
+    edge's relation; the rest of an edge (sections, rationale, derived,
+    criteria) is read only for the edges on an answer's paths, so it is kept
+    out of the parsed document: the first line is compact JSON, the rest one
+    compact JSON fragment per edge, at the byte offsets the first line records.
+    ``route_conditions`` are ``(u, relation, v, records)`` rows (see
+    :func:`graph.answers.route_conditions`).
 
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("p", iri="p", short="p", kind="proposal", label="P", alt_labels=[], number=1, definition="long")
     >>> G.add_node("x", iri="x", short="x", kind="concept", label="X", alt_labels=["ex"])
     >>> G.add_edge("p", "x", key="requires", relation="requires", relation_label="requires", dependency=True,
-    ...            hierarchy=False, symmetric=False, sections=[], rationale="why", derived=None, criteria=[])
+    ...            hierarchy=False, symmetric=False, sections=[{"iri": "s"}], rationale="why", derived=None,
+    ...            criteria=[])
     'requires'
     >>> G.add_edge("x", "p", key="variantOf", relation="variantOf", dependency=False)
     'variantOf'
     >>> H = load_followed(dump_followed(G))
-    >>> H.nodes["p"], list(H.edges(keys=True)), H.edges["p", "x", "requires"]["rationale"]
-    ({'iri': 'p', 'short': 'p', 'kind': 'proposal', 'label': 'P', 'alt_labels': [], 'number': 1}, [('p', 'x', 'requires')], 'why')
+    >>> H.nodes["p"], list(H.edges(keys=True)), H.edges["p", "x", "requires"]["dependency"]
+    ({'iri': 'p', 'short': 'p', 'kind': 'proposal', 'label': 'P', 'alt_labels': [], 'number': 1}, \
+[('p', 'x', 'requires')], True)
+    >>> H.graph["edge_details"]("p", "x", "requires")
+    {'sections': [{'iri': 's'}], 'rationale': 'why', 'derived': None, 'criteria': []}
     """
     with no_gc():
         sections, sec = _section_table()
@@ -228,26 +237,81 @@ def dump_followed(G, route_conditions=()) -> bytes:
                 columns[key] = values
             else:
                 sparse[key] = [[i, v] for i, v in enumerate(values) if v is not _MISSING]
-        relations, edges = _encode_edges(((u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True)
-                                          if followed_edge(k, d)), node_ids, sec)
+        relations, relation_ids = [], {}
+        edge_u, edge_v, edge_rel, ends, fragments, size = [], [], [], [], [], 0
+        for u, v, key, data in G.edges(keys=True, data=True):
+            if not followed_edge(key, data):
+                continue
+            constant = tuple(data.get(k) for k in _RELATION_KEYS)
+            rel = relation_ids.get((key, constant))
+            if rel is None:
+                rel = relation_ids[(key, constant)] = len(relations)
+                relations.append([key, dict(zip(_RELATION_KEYS, constant))])
+            edge_u.append(node_ids[u])
+            edge_v.append(node_ids[v])
+            edge_rel.append(rel)
+            detail = [sec(data.get("sections") or []), data.get("rationale"), data.get("derived"),
+                      data.get("criteria") or []]
+            fragment = _json_bytes(detail)
+            fragments.append(fragment)
+            size += len(fragment)
+            ends.append(size)
+        if any(a > b for a, b in zip(edge_u, edge_u[1:])):
+            raise ValueError("the graph's edges are not grouped by their first node")  # EdgeDetails bisects
         routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
         doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
-               "relations": relations, "nodes": names, "columns": columns, "sparse": sparse, "edges": edges,
+               "relations": relations, "nodes": names, "columns": columns, "sparse": sparse,
+               "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends},
                "route_conditions": routes}
-        return _json_bytes(doc)
+        return b"".join([_json_bytes(doc), b"\n", *fragments])
 
 
 _MISSING = object()
 
 
+class EdgeDetails:
+    """The per-edge attributes of a followed projection, decoded when an answer asks for them.
+
+    Called with ``(u, v, key)``, it returns ``{"sections", "rationale", "derived",
+    "criteria"}`` of that edge (a fresh dict). The edges are stored grouped by
+    their first node, so one bisection finds an edge.
+    """
+
+    def __init__(self, names, relations, edges, blob: bytes, sections):
+        self._names, self._relations, self._blob, self._sections = names, relations, blob, sections
+        self._u, self._v, self._rel, self._ends = edges["u"], edges["v"], edges["relation"], edges["ends"]
+        self._ids = None
+
+    def __call__(self, u, v, key) -> dict:
+        from bisect import bisect_left
+
+        if self._ids is None:
+            self._ids = {n: i for i, n in enumerate(self._names)}
+        ui, vi = self._ids[u], self._ids[v]
+        i = bisect_left(self._u, ui)
+        while i < len(self._u) and self._u[i] == ui:
+            if self._v[i] == vi and self._relations[self._rel[i]][0] == key:
+                start = self._ends[i - 1] if i else 0
+                secs, rationale, derived, criteria = json.loads(
+                    self._blob[start:self._ends[i]].decode("utf-8", "surrogatepass"))
+                return {"sections": [self._sections[j] for j in secs], "rationale": rationale,
+                        "derived": derived, "criteria": criteria}
+            i += 1
+        raise KeyError((u, v, key))
+
+
 def load_followed(data: bytes):
     """The followed projection from :func:`dump_followed`'s bytes; a foreign document raises ValueError.
 
-    ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the route records
-    of the dependencies that hold only on some routes.
+    An edge's attributes are its relation's (``relation``, ``relation_label``,
+    ``dependency``, ``hierarchy``, ``symmetric``: one dict shared by every edge of
+    that relation, read-only); ``G.graph["edge_details"]`` (an :class:`EdgeDetails`)
+    gives the rest. ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the
+    route records of the dependencies that hold only on some routes.
     """
     with no_gc():
-        doc = json.loads(data.decode("utf-8", "surrogatepass"))
+        cut = data.index(b"\n")
+        doc = json.loads(data[:cut].decode("utf-8", "surrogatepass"))
         if not isinstance(doc, dict) or doc.get("format") != FOLLOWED_FORMAT \
                 or doc.get("version") != FOLLOWED_VERSION:
             raise ValueError("not an alignkg followed projection")
@@ -266,7 +330,18 @@ def load_followed(data: bytes):
         for key, pairs in doc["sparse"].items():
             for i, value in pairs:
                 node_dict[names[i]][key] = value
-        _decode_edges(G, doc, names, doc["sections"])
+        relations = [(key, attrs) for key, attrs in doc["relations"]]
+        edges = doc["edges"]
+        if len(edges["ends"]) != len(edges["u"]) or (edges["ends"] and edges["ends"][-1] != len(data) - cut - 1):
+            raise ValueError("the edge details do not match the edges")
+        for u, v, rel in zip(edges["u"], edges["v"], edges["relation"], strict=True):
+            key, constant = relations[rel]
+            un, vn = names[u], names[v]
+            keydict = succ[un].get(vn)
+            if keydict is None:
+                keydict = succ[un][vn] = pred[vn][un] = {}
+            keydict[key] = constant
+        G.graph["edge_details"] = EdgeDetails(names, relations, edges, data[cut + 1:], doc["sections"])
         G.graph["route_conditions"] = {(names[u], relation, names[v]): records
                                        for u, relation, v, records in doc["route_conditions"]}
     gc.freeze()
