@@ -261,7 +261,8 @@ def dump_followed(G, route_conditions=()) -> bytes:
         routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
         doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
                "relations": relations, "nodes": names, "columns": columns, "sparse": sparse,
-               "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends},
+               "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends,
+                         "in_order": sorted(range(len(edge_v)), key=edge_v.__getitem__)},
                "route_conditions": routes}
         return b"".join([_json_bytes(doc), b"\n", *fragments])
 
@@ -277,16 +278,13 @@ class EdgeDetails:
     their first node, so one bisection finds an edge.
     """
 
-    def __init__(self, names, relations, edges, blob: bytes, sections):
-        self._names, self._relations, self._blob, self._sections = names, relations, blob, sections
+    def __init__(self, ids, relations, edges, blob: bytes, sections):
+        self._ids, self._relations, self._blob, self._sections = ids, relations, blob, sections
         self._u, self._v, self._rel, self._ends = edges["u"], edges["v"], edges["relation"], edges["ends"]
-        self._ids = None
 
     def __call__(self, u, v, key) -> dict:
         from bisect import bisect_left
 
-        if self._ids is None:
-            self._ids = {n: i for i, n in enumerate(self._names)}
         ui, vi = self._ids[u], self._ids[v]
         i = bisect_left(self._u, ui)
         while i < len(self._u) and self._u[i] == ui:
@@ -298,6 +296,81 @@ class EdgeDetails:
                         "derived": derived, "criteria": criteria}
             i += 1
         raise KeyError((u, v, key))
+
+
+class _Neighbours:
+    """The adjacency of one node of a followed projection, built from the edge columns when asked.
+
+    Out-edges are stored grouped by their first node, in-edges are listed in
+    ``in_order`` grouped by their second: each node's edges are one bisection away,
+    in the order the whole graph holds them.
+    """
+
+    def __init__(self, names, relations, edges, out: bool):
+        self._names, self._relations, self._rel = names, relations, edges["relation"]
+        if out:
+            self._order, self._at, self._other = None, edges["u"], edges["v"]
+        else:
+            self._order, self._at, self._other = edges["in_order"], None, edges["u"]
+            self._v = edges["v"]
+
+    def __call__(self, index: int) -> dict:
+        from bisect import bisect_left, bisect_right
+
+        if self._at is None:  # the second nodes in in_order's order: sorted, so bisected too
+            self._at = [self._v[e] for e in self._order]
+        at, names, relations, rel, other, order = (self._at, self._names, self._relations, self._rel,
+                                                   self._other, self._order)
+        lo = bisect_left(at, index)
+        hi = bisect_right(at, index, lo)
+        out = {}
+        for position in range(lo, hi):
+            e = position if order is None else order[position]
+            key, constant = relations[rel[e]]
+            nbr = names[other[e]]
+            keydict = out.get(nbr)
+            if keydict is None:
+                keydict = out[nbr] = {}
+            keydict[key] = constant
+        return out
+
+
+class _LazyAdjacency(dict):
+    """networkx's outer adjacency dict (node -> neighbours), each node's entry built on first use.
+
+    Membership, length and iteration answer for every node of ``nodes`` (iteration
+    builds the missing entries, in node order), so networkx sees a complete graph.
+    """
+
+    def __init__(self, nodes: dict, ids: dict, build):
+        super().__init__()
+        self._nodes, self._ids, self._build = nodes, ids, build
+
+    def __missing__(self, node):
+        value = self._build(self._ids[node])
+        dict.__setitem__(self, node, value)
+        return value
+
+    def __contains__(self, node):
+        return node in self._nodes
+
+    def get(self, node, default=None):
+        return self[node] if node in self._nodes else default
+
+    def __len__(self):
+        return len(self._nodes)
+
+    def __iter__(self):
+        return iter(self._nodes)
+
+    def keys(self):
+        return self._nodes.keys()
+
+    def items(self):
+        return [(n, self[n]) for n in self._nodes]
+
+    def values(self):
+        return [self[n] for n in self._nodes]
 
 
 def load_followed(data: bytes):
@@ -317,7 +390,7 @@ def load_followed(data: bytes):
             raise ValueError("not an alignkg followed projection")
         names = doc["nodes"]
         G = nx.MultiDiGraph()
-        node_dict, succ, pred = G._node, G._succ, G._pred
+        node_dict = G._node
         columns = doc["columns"]
         keys = list(columns)
         if "iri" not in keys:
@@ -325,23 +398,19 @@ def load_followed(data: bytes):
             columns = {"iri": names, **columns}
         for n, values in zip(names, zip(*columns.values(), strict=True), strict=True):
             node_dict[n] = dict(zip(keys, values))
-            succ[n] = {}
-            pred[n] = {}
         for key, pairs in doc["sparse"].items():
             for i, value in pairs:
                 node_dict[names[i]][key] = value
         relations = [(key, attrs) for key, attrs in doc["relations"]]
         edges = doc["edges"]
-        if len(edges["ends"]) != len(edges["u"]) or (edges["ends"] and edges["ends"][-1] != len(data) - cut - 1):
-            raise ValueError("the edge details do not match the edges")
-        for u, v, rel in zip(edges["u"], edges["v"], edges["relation"], strict=True):
-            key, constant = relations[rel]
-            un, vn = names[u], names[v]
-            keydict = succ[un].get(vn)
-            if keydict is None:
-                keydict = succ[un][vn] = pred[vn][un] = {}
-            keydict[key] = constant
-        G.graph["edge_details"] = EdgeDetails(names, relations, edges, data[cut + 1:], doc["sections"])
+        count = len(edges["u"])
+        if not (len(edges["v"]) == len(edges["relation"]) == len(edges["ends"]) == len(edges["in_order"]) == count) \
+                or (count and edges["ends"][-1] != len(data) - cut - 1):
+            raise ValueError("the edge columns do not match")
+        ids = dict(zip(names, range(len(names))))
+        G._succ = G._adj = _LazyAdjacency(node_dict, ids, _Neighbours(names, relations, edges, out=True))
+        G._pred = _LazyAdjacency(node_dict, ids, _Neighbours(names, relations, edges, out=False))
+        G.graph["edge_details"] = EdgeDetails(ids, relations, edges, data[cut + 1:], doc["sections"])
         G.graph["route_conditions"] = {(names[u], relation, names[v]): records
                                        for u, relation, v, records in doc["route_conditions"]}
     gc.freeze()
