@@ -32,13 +32,11 @@ def _cost(data) -> int:
 def _step(G, u, v, key):
     """One step of a path: the edge's attributes, with ``from`` and ``to``.
 
-    A followed projection (:func:`graph.graphio.load_followed`) keeps the
-    attributes beyond the relation's in ``G.graph["edge_details"]``, read here.
+    A followed projection (:func:`graph.graphio.load_followed`) gives an edge's
+    attributes beyond its relation's through ``G.graph["edge_attrs"]``, read here.
     """
-    data = G.edges[u, v, key]
-    details = G.graph.get("edge_details")
-    if details is not None:
-        data = {**data, **details(u, v, key)}
+    attrs = G.graph.get("edge_attrs")
+    data = attrs(u, v, key) if attrs is not None else G.edges[u, v, key]
     return {"from": u, "to": v, **{k: data[k] for k in data}}
 
 

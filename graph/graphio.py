@@ -197,13 +197,14 @@ def followed_edge(key, data) -> bool:
 def dump_followed(G, route_conditions=()) -> bytes:
     """The followed projection of ``G`` as bytes (see :func:`load_followed`).
 
-    Every node with only the attributes of :data:`LIGHT_NODE_KEYS` (as columns;
-    ``iri`` is the node key), and only the edges :func:`followed_edge` keeps, in
-    ``G``'s order (so grouped by their first node). A search reads only an
-    edge's relation; the rest of an edge (sections, rationale, derived,
-    criteria) is read only for the edges on an answer's paths, so it is kept
-    out of the parsed document: the first line is compact JSON, the rest one
-    compact JSON fragment per edge, at the byte offsets the first line records.
+    Every node with only the attributes of :data:`LIGHT_NODE_KEYS`, and only
+    the edges :func:`followed_edge` keeps, in ``G``'s order (so grouped by their
+    first node). A search from one node reaches a small part of a big graph, and
+    reads only the relations of the edges it passes; so the first line, the
+    only part parsed on loading, is compact JSON of the node keys and the edges
+    as columns of ints, and the rest is one compact JSON fragment per node (its
+    attributes), then one per edge (sections, rationale, derived, criteria), at
+    the byte offsets the first line records, decoded when first asked for.
     ``route_conditions`` are ``(u, relation, v, records)`` rows (see
     :func:`graph.answers.route_conditions`).
 
@@ -220,25 +221,21 @@ def dump_followed(G, route_conditions=()) -> bytes:
     >>> H.nodes["p"], list(H.edges(keys=True)), H.edges["p", "x", "requires"]["dependency"]
     ({'iri': 'p', 'short': 'p', 'kind': 'proposal', 'label': 'P', 'alt_labels': [], 'number': 1}, \
 [('p', 'x', 'requires')], True)
-    >>> H.graph["edge_details"]("p", "x", "requires")
-    {'sections': [{'iri': 's'}], 'rationale': 'why', 'derived': None, 'criteria': []}
+    >>> H.graph["edge_attrs"]("p", "x", "requires")["sections"], H.graph["edge_attrs"]("p", "x", "requires")["rationale"]
+    ([{'iri': 's'}], 'why')
     """
     with no_gc():
         sections, sec = _section_table()
         names = list(G.nodes)
         node_ids = {n: i for i, n in enumerate(names)}
-        rows = list(G._node.values())
-        columns, sparse = {}, {}
-        for key in LIGHT_NODE_KEYS:
-            values = [row.get(key, _MISSING) for row in rows]
-            if key == "iri" and values == names:
-                continue  # the node key itself
-            if all(v is not _MISSING for v in values):
-                columns[key] = values
-            else:
-                sparse[key] = [[i, v] for i, v in enumerate(values) if v is not _MISSING]
+        fragments, size, node_ends = [], 0, []
+        for row in G._node.values():
+            fragment = _json_bytes({key: row[key] for key in LIGHT_NODE_KEYS if key in row})
+            fragments.append(fragment)
+            size += len(fragment)
+            node_ends.append(size)
         relations, relation_ids = [], {}
-        edge_u, edge_v, edge_rel, ends, fragments, size = [], [], [], [], [], 0
+        edge_u, edge_v, edge_rel, ends, size = [], [], [], [], 0  # edge offsets start after the nodes'
         for u, v, key, data in G.edges(keys=True, data=True):
             if not followed_edge(key, data):
                 continue
@@ -257,25 +254,23 @@ def dump_followed(G, route_conditions=()) -> bytes:
             size += len(fragment)
             ends.append(size)
         if any(a > b for a, b in zip(edge_u, edge_u[1:])):
-            raise ValueError("the graph's edges are not grouped by their first node")  # EdgeDetails bisects
+            raise ValueError("the graph's edges are not grouped by their first node")  # EdgeAttributes bisects
         routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
         doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
-               "relations": relations, "nodes": names, "columns": columns, "sparse": sparse,
+               "relations": relations, "nodes": names, "node_ends": node_ends,
                "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends,
                          "in_order": sorted(range(len(edge_v)), key=edge_v.__getitem__)},
                "route_conditions": routes}
         return b"".join([_json_bytes(doc), b"\n", *fragments])
 
 
-_MISSING = object()
+class EdgeAttributes:
+    """The attributes of an edge of a followed projection, decoded when an answer asks for them.
 
-
-class EdgeDetails:
-    """The per-edge attributes of a followed projection, decoded when an answer asks for them.
-
-    Called with ``(u, v, key)``, it returns ``{"sections", "rationale", "derived",
-    "criteria"}`` of that edge (a fresh dict). The edges are stored grouped by
-    their first node, so one bisection finds an edge.
+    Called with ``(u, v, key)``, it returns all the attributes of that edge (a
+    fresh dict): its relation's, and ``sections``, ``rationale``, ``derived`` and
+    ``criteria``. The edges are stored grouped by their first node, so one
+    bisection finds an edge.
     """
 
     def __init__(self, ids, relations, edges, blob: bytes, sections):
@@ -292,10 +287,21 @@ class EdgeDetails:
                 start = self._ends[i - 1] if i else 0
                 secs, rationale, derived, criteria = json.loads(
                     self._blob[start:self._ends[i]].decode("utf-8", "surrogatepass"))
-                return {"sections": [self._sections[j] for j in secs], "rationale": rationale,
-                        "derived": derived, "criteria": criteria}
+                return {**self._relations[self._rel[i]][1], "sections": [self._sections[j] for j in secs],
+                        "rationale": rationale, "derived": derived, "criteria": criteria}
             i += 1
         raise KeyError((u, v, key))
+
+
+class _Fragments:
+    """``fragments(i)``: the JSON value that ends at byte ``ends[i]`` of ``blob`` (and starts at the previous end)."""
+
+    def __init__(self, blob: bytes, ends):
+        self._blob, self._ends = blob, ends
+
+    def __call__(self, index: int):
+        start = self._ends[index - 1] if index else 0
+        return json.loads(self._blob[start:self._ends[index]].decode("utf-8", "surrogatepass"))
 
 
 class _Neighbours:
@@ -335,19 +341,20 @@ class _Neighbours:
         return out
 
 
-class _LazyAdjacency(dict):
-    """networkx's outer adjacency dict (node -> neighbours), each node's entry built on first use.
+class _LazyDict(dict):
+    """A dict of every node of ``ids`` (node -> index), each node's value built on first use.
 
-    Membership, length and iteration answer for every node of ``nodes`` (iteration
-    builds the missing entries, in node order), so networkx sees a complete graph.
+    networkx's node dict and outer adjacency dicts: membership, length and
+    iteration answer for every node (iteration builds the missing values, in
+    node order), so networkx sees a complete graph.
     """
 
-    def __init__(self, nodes: dict, ids: dict, build):
+    def __init__(self, ids: dict, build):
         super().__init__()
-        self._nodes, self._ids, self._build = nodes, ids, build
+        self._nodes, self._build = ids, build
 
     def __missing__(self, node):
-        value = self._build(self._ids[node])
+        value = self._build(self._nodes[node])
         dict.__setitem__(self, node, value)
         return value
 
@@ -378,8 +385,8 @@ def load_followed(data: bytes):
 
     An edge's attributes are its relation's (``relation``, ``relation_label``,
     ``dependency``, ``hierarchy``, ``symmetric``: one dict shared by every edge of
-    that relation, read-only); ``G.graph["edge_details"]`` (an :class:`EdgeDetails`)
-    gives the rest. ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the
+    that relation, read-only); ``G.graph["edge_attrs"]`` (an :class:`EdgeAttributes`)
+    gives all of them. ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the
     route records of the dependencies that hold only on some routes.
     """
     with no_gc():
@@ -388,29 +395,25 @@ def load_followed(data: bytes):
         if not isinstance(doc, dict) or doc.get("format") != FOLLOWED_FORMAT \
                 or doc.get("version") != FOLLOWED_VERSION:
             raise ValueError("not an alignkg followed projection")
-        names = doc["nodes"]
+        names, node_ends = doc["nodes"], doc["node_ends"]
+        blob = data[cut + 1:]
+        if len(node_ends) != len(names) or (names and node_ends[-1] > len(blob)):
+            raise ValueError("the node columns do not match")
+        ids = dict(zip(names, range(len(names))))
+        if len(ids) != len(names):
+            raise ValueError("a node is listed twice")
         G = nx.MultiDiGraph()
-        node_dict = G._node
-        columns = doc["columns"]
-        keys = list(columns)
-        if "iri" not in keys:
-            keys.insert(0, "iri")
-            columns = {"iri": names, **columns}
-        for n, values in zip(names, zip(*columns.values(), strict=True), strict=True):
-            node_dict[n] = dict(zip(keys, values))
-        for key, pairs in doc["sparse"].items():
-            for i, value in pairs:
-                node_dict[names[i]][key] = value
+        G._node = _LazyDict(ids, _Fragments(blob, node_ends))
         relations = [(key, attrs) for key, attrs in doc["relations"]]
         edges = doc["edges"]
         count = len(edges["u"])
         if not (len(edges["v"]) == len(edges["relation"]) == len(edges["ends"]) == len(edges["in_order"]) == count) \
-                or (count and edges["ends"][-1] != len(data) - cut - 1):
+                or (count and edges["ends"][-1] != len(blob) - (node_ends[-1] if names else 0)):
             raise ValueError("the edge columns do not match")
-        ids = dict(zip(names, range(len(names))))
-        G._succ = G._adj = _LazyAdjacency(node_dict, ids, _Neighbours(names, relations, edges, out=True))
-        G._pred = _LazyAdjacency(node_dict, ids, _Neighbours(names, relations, edges, out=False))
-        G.graph["edge_details"] = EdgeDetails(ids, relations, edges, data[cut + 1:], doc["sections"])
+        G._succ = G._adj = _LazyDict(ids, _Neighbours(names, relations, edges, out=True))
+        G._pred = _LazyDict(ids, _Neighbours(names, relations, edges, out=False))
+        edge_blob = blob[node_ends[-1]:] if names else blob
+        G.graph["edge_attrs"] = EdgeAttributes(ids, relations, edges, edge_blob, doc["sections"])
         G.graph["route_conditions"] = {(names[u], relation, names[v]): records
                                        for u, relation, v, records in doc["route_conditions"]}
     gc.freeze()
