@@ -210,10 +210,9 @@ def depends_on(name, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    st = store(data)
-    G = st.followed
+    G = store(data).followed
     emit(answers.depends_on(G, name, direct=direct, explain=explain), fmt,
-         why=lambda: hints.depends_on(st.nx, *resolved(st.nx, name), direct=direct))
+         why=lambda: hints.depends_on(G, *resolved(G, name), direct=direct))
 
 
 def _local_only(**options):
@@ -234,9 +233,9 @@ def dependencies(name, direct, explain, kinds, fmt, data):
 
     from . import hints
 
-    st = store(data)
-    emit(answers.dependencies(st.followed, name, direct=direct, explain=explain, kinds=kinds), fmt,
-         why=lambda: hints.dependencies(st.nx, *resolved(st.nx, name), kinds={answers.kind_of(k) for k in kinds}))
+    G = store(data).followed
+    emit(answers.dependencies(G, name, direct=direct, explain=explain, kinds=kinds), fmt,
+         why=lambda: hints.dependencies(G, *resolved(G, name), kinds={answers.kind_of(k) for k in kinds}))
 
 
 @cli.command()
@@ -255,9 +254,8 @@ def shared(names, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    st = store(data)
-    emit(answers.shared(st.followed, names, direct=direct, explain=explain), fmt,
-         why=lambda: hints.shared(st.nx, resolved(st.nx, *names)))
+    G = store(data).followed
+    emit(answers.shared(G, names, direct=direct, explain=explain), fmt, why=lambda: hints.shared(G, resolved(G, *names)))
 
 
 @cli.command()

@@ -182,10 +182,10 @@ def read_graph(data: bytes):
     return load_graph(data)
 
 
-#: The followed projection: what the reachability answers read of a node.
+#: The followed projection: what the reachability answers, and the hints for their empty answers, read of a node.
 FOLLOWED_FORMAT = "alignkg-followed"
 FOLLOWED_VERSION = 1
-LIGHT_NODE_KEYS = ("iri", "short", "kind", "label", "alt_labels", "number")
+LIGHT_NODE_KEYS = ("iri", "short", "kind", "label", "alt_labels", "number", "analysed")
 
 
 def followed_edge(key, data) -> bool:

@@ -188,8 +188,8 @@ def test_damaged_entry_is_discarded_and_rebuilt(tmp_path, reference, show_refere
 def test_followed_projection_answers_as_the_whole_graph():
     """followed.json holds every node with its light attributes and exactly the edges the reachability
     and shared-assumption algorithms read, each with all its attributes, in the same order; every
-    node's dependents, dependencies and route conditions come out as from the whole graph."""
-    from alignkg import algorithms, answers
+    node's dependents, dependencies, route conditions and empty-answer hints come out as from the whole graph."""
+    from alignkg import algorithms, answers, hints
     from alignkg.graphio import LIGHT_NODE_KEYS, dump_followed, followed_edge, load_followed
     from alignkg.store import Store
 
@@ -215,6 +215,10 @@ def test_followed_projection_answers_as_the_whole_graph():
         assert algorithms.depends_on(H, n, kinds=None) == algorithms.depends_on(G, n, kinds=None)
         assert algorithms.dependencies(H, n, direct=True) == algorithms.dependencies(G, n, direct=True)
         assert algorithms.resting_on(H, n) == algorithms.resting_on(G, n)
+        assert hints.depends_on(H, n, direct=True) == hints.depends_on(G, n, direct=True)
+        assert hints.dependencies(H, n, kinds={"technique"}) == hints.dependencies(G, n, kinds={"technique"})
+    pairs = list(zip(list(G)[::7], list(G)[3::7]))
+    assert all(hints.shared(H, pair) == hints.shared(G, pair) for pair in pairs)
 
 
 def test_warm_reachability_commands_answer_from_the_followed_projection(tmp_path):
