@@ -603,11 +603,19 @@ def critical(G, *, top=None, kinds=("assumption", "concept")) -> Result:
     return Result(rows, ["label", "kind", "proposals", "evaluations", "dependents"])
 
 
-def path(G, source, target) -> Result:
+def path(G, source, target, *, whole=None) -> Result:
+    """The shortest explanation from ``source`` to ``target`` (see :func:`graph.analysis.path`).
+
+    ``G`` may be a followed projection: then ``whole()`` gives the whole graph,
+    which the searches along every relation need when no dependency path exists.
+    """
     from . import analysis
 
     a, b = resolve(G, source), resolve(G, target)
     how, found = analysis.path(G, a, b)
+    if how != "dependency" and whole is not None and whole() is not G:
+        G = whole()
+        how, found = analysis.path(G, a, b)
     path_steps = steps(G, found)
     rows = [{"iri": s["to"], "label": s["to_label"], "kind": G.nodes[s["to"]]["kind"], "step": i + 1,
              "from": s["from_label"], "relation": s["relation_label"], "to": s["to_label"],

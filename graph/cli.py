@@ -322,10 +322,7 @@ def path(source, target, fmt, data):
 
     st = store(data)
     G = st.followed
-    result = answers.path(G, source, target)
-    if result.meta["found"] != "dependency" and G is not st.nx:  # the other ways need every edge
-        G = st.nx
-        result = answers.path(G, source, target)
+    result = answers.path(G, source, target, whole=lambda: st.nx)
     emit(result, fmt, why=lambda: hints.path(G, *resolved(G, source, target)) if result.meta["found"] == "none" else None)
 
 
