@@ -1,8 +1,14 @@
-"""The projection on disk, in formats that cannot run code: ``graph.json`` and ``names.sqlite``.
+"""The projection on disk, in formats that cannot run code: ``graph.json``, ``followed.json``
+and ``names.sqlite``.
 
 ``graph.json`` holds the networkx projection compactly: the section records
 once, each relation's constant attributes once, nodes as attribute objects,
-edges as rows. ``names.sqlite`` holds the name index of :mod:`graph.resolve`
+edges as rows. ``followed.json`` holds the followed projection that the
+reachability commands answer from (:func:`dump_followed`): every node with
+light attributes, only the edges those algorithms read, and the route
+conditions precomputed, laid out so that a warm start parses only node keys
+and edge columns and decodes the rest of a node or an edge when a search
+reaches it. ``names.sqlite`` holds the name index of :mod:`graph.resolve`
 (normalised name -> IRIs and ranks), looked up one key at a time, so a warm
 start neither rebuilds it nor reads it whole.
 """
