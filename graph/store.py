@@ -485,8 +485,10 @@ class Store:
 
         Every node with light attributes and only the edges the reachability and
         shared-assumption algorithms read, with their route conditions: it answers
-        them as :attr:`nx` does, reading a fraction of the bytes. When :attr:`nx`
-        is in memory already (built in this process, or loaded), it is :attr:`nx`.
+        them as :attr:`nx` does, reading a fraction of the bytes. Read-only; an
+        edge holds its relation's attributes, ``G.graph["edge_attrs"]`` all of them;
+        searches along every relation need :attr:`nx` (see :func:`graph.answers.path`).
+        When :attr:`nx` is in memory already (built in this process, or loaded), it is :attr:`nx`.
         """
         entry = self._ensure()
         if self._built_graph is not None or "nx" in self.__dict__:
