@@ -99,6 +99,9 @@ def _write_json(obj, nl: str, out, memo: dict) -> None:
     shares among many rows (a path's steps, section records) is encoded once.
     The ids are safe keys because ``obj`` keeps every container alive while it is written.
     """
+    if not obj:  # "[]" or "{}": nothing to share
+        _write_container(obj, nl, out, memo)
+        return
     ident = (id(obj), nl)
     text = memo.get(ident)
     if text is not None:
@@ -123,14 +126,21 @@ def _write_container(obj, nl: str, out, memo: dict) -> None:
             out("{" + inner + text[1:-1] + nl + "}")
             return
         out("{")
-        first = True
+        sep, run, flat = inner, None, _flat_encoder(inner)
         for key, value in obj.items():
-            out(("" if first else ",") + inner + _scalar_json(key if isinstance(key, str) else _key(key)) + ": ")
-            first = False
-            if type(value) in _SCALARS:
-                out(_scalar_json(value))
-            else:
-                _write_json(value, inner, out, memo)
+            if type(value) in _SCALARS:  # runs of scalar items go to the C encoder together
+                if run is None:
+                    run = {}
+                run[key] = value
+                continue
+            if run:
+                out(sep + flat(run)[1:-1])
+                sep, run = "," + inner, None
+            out(sep + _scalar_json(key if isinstance(key, str) else _key(key)) + ": ")
+            sep = "," + inner
+            _write_json(value, inner, out, memo)
+        if run:
+            out(sep + flat(run)[1:-1])
         out(nl + "}")
         return
     if isinstance(obj, (list, tuple)):
