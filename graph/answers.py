@@ -612,10 +612,7 @@ def path(G, source, target, *, whole=None) -> Result:
     from . import analysis
 
     a, b = resolve(G, source), resolve(G, target)
-    how, found = analysis.path(G, a, b)
-    if how != "dependency" and whole is not None and whole() is not G:
-        G = whole()
-        how, found = analysis.path(G, a, b)
+    how, found = analysis.path(G, a, b, whole=whole)
     path_steps = steps(G, found)
     rows = [{"iri": s["to"], "label": s["to_label"], "kind": G.nodes[s["to"]]["kind"], "step": i + 1,
              "from": s["from_label"], "relation": s["relation_label"], "to": s["to_label"],
