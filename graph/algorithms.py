@@ -30,7 +30,13 @@ def _cost(data) -> int:
 
 
 def _step(G, u, v, key):
-    data = G.edges[u, v, key]
+    """One step of a path: the edge's attributes, with ``from`` and ``to``.
+
+    A followed projection (:func:`graph.graphio.load_followed`) gives an edge's
+    attributes beyond its relation's through ``G.graph["edge_attrs"]``, read here.
+    """
+    attrs = G.graph.get("edge_attrs")
+    data = attrs(u, v, key) if attrs is not None else G.edges[u, v, key]
     return {"from": u, "to": v, **{k: data[k] for k in data}}
 
 

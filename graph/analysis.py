@@ -346,11 +346,13 @@ def critical(G, kinds=("assumption", "concept"), top=None):
     return rows[:top] if top else rows
 
 
-def path(G, source, target):
+def path(G, source, target, whole=None):
     """The shortest explanation from ``source`` to ``target``.
 
     Tried in order: along dependency and broader edges; along any edge in its
-    direction; along any edge in either direction.
+    direction; along any edge in either direction. ``whole`` (a function
+    returning a graph) gives the graph for the last two when ``G`` holds only
+    the followed edges (a followed projection); by default ``G`` itself.
 
     Returns
     -------
@@ -375,6 +377,8 @@ def path(G, source, target):
     found = next((r["path"] for r in dependencies(G, source) if r["node"] == target), None)
     if found is not None:
         return "dependency", found
+    if whole is not None:
+        G = whole()
     for how, view in (("directed", G), ("undirected", G.to_undirected(as_view=True))):
         try:
             nodes = nx.shortest_path(view, source, target)

@@ -263,11 +263,20 @@ def only_on_routes(G, path) -> list:
     The first step leaves the dependent (a proposal); an ``assumes`` or
     ``limitsTo`` step that only some routes of its evaluations name is
     conditional on those routes. Empty when the step holds whatever route is taken.
+    A followed projection (:func:`graph.graphio.load_followed`) carries these
+    answers in ``G.graph["route_conditions"]``, computed by :func:`route_conditions`.
     """
     if not path:
         return []
     first = path[0]
-    found = _analysis().route_condition(G, first["from"], first["relation"], first["to"])
+    known = G.graph.get("route_conditions")
+    if known is not None:
+        return [dict(r) for r in known.get((first["from"], first["relation"], first["to"]), ())]
+    return _route_records(G, first["from"], first["relation"], first["to"])
+
+
+def _route_records(G, dependent, relation, target) -> list:
+    found = _analysis().route_condition(G, dependent, relation, target)
     out = []
     for item in found:
         criterion = next((v for _, v, k in G.out_edges(item["evaluation"], keys=True) if k == "onCriterion"), None)
@@ -275,6 +284,44 @@ def only_on_routes(G, path) -> list:
                     "criterion": G.nodes[criterion]["label"] if criterion else None,
                     "criterion_number": G.nodes[criterion].get("number", 99) if criterion else 99})
     return sorted(out, key=lambda r: (r["criterion_number"], r["name"]))
+
+
+def route_conditions(G) -> list:
+    """Every dependency edge that holds only on some routes, with what :func:`only_on_routes` says of it.
+
+    Only a dependent with an evaluation that has explicit routes can have one,
+    so only their ``assumes`` and ``limitsTo`` edges are examined.
+
+    Returns
+    -------
+    list of tuple
+        ``(dependent, relation, target, route records)``, for the non-empty answers only.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> for n, kind in [("p", "proposal"), ("a", "assumption"), ("e", "evaluation"), ("c", "criterion"),
+    ...                 ("r1", "route"), ("r2", "route")]:
+    ...     G.add_node(n, label=f"P1, outer: {n}" if kind == "route" else n, kind=kind)
+    >>> for u, v, k in [("p", "a", "assumes"), ("e", "p", "evaluates"), ("e", "c", "onCriterion"),
+    ...                 ("e", "a", "hingesOn"), ("e", "r1", "hasRoute"), ("e", "r2", "hasRoute"),
+    ...                 ("r1", "a", "routeHinge")]:
+    ...     _ = G.add_edge(u, v, key=k, relation=k)
+    >>> [(u, rel, v, [r["name"] for r in records]) for u, rel, v, records in route_conditions(G)]
+    [('p', 'assumes', 'a', ['r1'])]
+    """
+    routed = {u for u, _, k in G.edges(keys=True) if k == "hasRoute"}
+    dependents = {p for e in routed for _, p, k in G.out_edges(e, keys=True) if k == "evaluates"}
+    out = []
+    for u in sorted(dependents):
+        for _, v, data in G.out_edges(u, data=True):
+            relation = data.get("relation")
+            if relation in ("assumes", "limitsTo"):
+                records = _route_records(G, u, relation, v)
+                if records:
+                    out.append((u, relation, v, records))
+    return out
 
 
 def route_lines(routes, indent="    ") -> list:
@@ -556,11 +603,16 @@ def critical(G, *, top=None, kinds=("assumption", "concept")) -> Result:
     return Result(rows, ["label", "kind", "proposals", "evaluations", "dependents"])
 
 
-def path(G, source, target) -> Result:
+def path(G, source, target, *, whole=None) -> Result:
+    """The shortest explanation from ``source`` to ``target`` (see :func:`graph.analysis.path`).
+
+    ``G`` may be a followed projection: then ``whole()`` gives the whole graph,
+    which the searches along every relation need when no dependency path exists.
+    """
     from . import analysis
 
     a, b = resolve(G, source), resolve(G, target)
-    how, found = analysis.path(G, a, b)
+    how, found = analysis.path(G, a, b, whole=whole)
     path_steps = steps(G, found)
     rows = [{"iri": s["to"], "label": s["to_label"], "kind": G.nodes[s["to"]]["kind"], "step": i + 1,
              "from": s["from_label"], "relation": s["relation_label"], "to": s["to_label"],

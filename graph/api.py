@@ -120,6 +120,11 @@ class KnowledgeGraph:
         return self.store.nx
 
     @property
+    def _followed(self):
+        """The followed projection the reachability answers are computed on (the whole graph once loaded)."""
+        return self.store.followed
+
+    @property
     def rdf(self):
         """The rdflib graph of all inputs, with the entailed shortcut triples."""
         return self.store.rdf
@@ -212,7 +217,7 @@ class KnowledgeGraph:
         """
         from . import answers
 
-        return Answer(answers.depends_on(self.graph, name, direct=direct, explain=explain))
+        return Answer(answers.depends_on(self._followed, name, direct=direct, explain=explain))
 
     def dependencies(self, name, *, direct=False, explain=False, kinds=None) -> Answer:
         """What proposal ``name`` depends on (``alignkg dependencies``).
@@ -241,7 +246,7 @@ class KnowledgeGraph:
         """
         from . import answers
 
-        return Answer(answers.dependencies(self.graph, name, direct=direct, explain=explain, kinds=kinds))
+        return Answer(answers.dependencies(self._followed, name, direct=direct, explain=explain, kinds=kinds))
 
     def shared(self, *names, direct=False, explain=False) -> Answer:
         """What two or more proposals depend on in common (``alignkg shared``).
@@ -270,7 +275,7 @@ class KnowledgeGraph:
         """
         from . import answers
 
-        return Answer(answers.shared(self.graph, _names(names), direct=direct, explain=explain))
+        return Answer(answers.shared(self._followed, _names(names), direct=direct, explain=explain))
 
     def what_if(self, *names, **options) -> Answer:
         """Which proposals lose support, on which criteria, if ``names`` fail (``alignkg what-if``).
@@ -406,7 +411,7 @@ class KnowledgeGraph:
         """
         from . import answers
 
-        return Answer(answers.path(self.graph, source, target))
+        return Answer(answers.path(self._followed, source, target, whole=lambda: self.graph))
 
     def sparql(self, query, *, timeout=30.0, limit=None) -> Answer:
         """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the graph (``alignkg sparql``).

@@ -210,7 +210,7 @@ def depends_on(name, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    G = store(data).nx
+    G = store(data).followed
     emit(answers.depends_on(G, name, direct=direct, explain=explain), fmt,
          why=lambda: hints.depends_on(G, *resolved(G, name), direct=direct))
 
@@ -233,7 +233,7 @@ def dependencies(name, direct, explain, kinds, fmt, data):
 
     from . import hints
 
-    G = store(data).nx
+    G = store(data).followed
     emit(answers.dependencies(G, name, direct=direct, explain=explain, kinds=kinds), fmt,
          why=lambda: hints.dependencies(G, *resolved(G, name), kinds={answers.kind_of(k) for k in kinds}))
 
@@ -254,7 +254,7 @@ def shared(names, direct, explain, endpoint, fmt, data):
         return
     from . import hints
 
-    G = store(data).nx
+    G = store(data).followed
     emit(answers.shared(G, names, direct=direct, explain=explain), fmt, why=lambda: hints.shared(G, resolved(G, *names)))
 
 
@@ -320,8 +320,9 @@ def path(source, target, fmt, data):
 
     from . import hints
 
-    G = store(data).nx
-    result = answers.path(G, source, target)
+    st = store(data)
+    G = st.followed
+    result = answers.path(G, source, target, whole=lambda: st.nx)
     emit(result, fmt, why=lambda: hints.path(G, *resolved(G, source, target)) if result.meta["found"] == "none" else None)
 
 

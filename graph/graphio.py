@@ -1,8 +1,14 @@
-"""The projection on disk, in formats that cannot run code: ``graph.json`` and ``names.sqlite``.
+"""The projection on disk, in formats that cannot run code: ``graph.json``, ``followed.json``
+and ``names.sqlite``.
 
 ``graph.json`` holds the networkx projection compactly: the section records
 once, each relation's constant attributes once, nodes as attribute objects,
-edges as rows. ``names.sqlite`` holds the name index of :mod:`graph.resolve`
+edges as rows. ``followed.json`` holds the followed projection that the
+reachability commands answer from (:func:`dump_followed`): every node with
+light attributes, only the edges those algorithms read, and the route
+conditions precomputed, laid out so that a warm start parses only node keys
+and edge columns and decodes the rest of a node or an edge when a search
+reaches it. ``names.sqlite`` holds the name index of :mod:`graph.resolve`
 (normalised name -> IRIs and ranks), looked up one key at a time, so a warm
 start neither rebuilds it nor reads it whole.
 """
@@ -56,6 +62,27 @@ def _dump_graph(G) -> bytes:
     >>> H.nodes["a"]["sections"], H.edges["a", "a", "r"]["dependency"]
     ([{'iri': 's'}], True)
     """
+    sections, sec = _section_table()
+    nodes, node_ids = [], {}
+    for n, data in G.nodes(data=True):
+        node_ids[n] = len(nodes)
+        row = dict(data)
+        if isinstance(row.get("sections"), list):
+            row["sections"] = sec(row["sections"])
+        nodes.append([n, row])
+    relations, edges = _encode_edges(G.edges(keys=True, data=True), node_ids, sec)
+    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
+           "relations": relations, "nodes": nodes, "edges": edges}
+    return _json_bytes(doc)
+
+
+def _json_bytes(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
+                                                                                                  "surrogatepass")
+
+
+def _section_table():
+    """(records, numbering function): each distinct section record (by identity) gets one number."""
     sections, section_ids = [], {}
 
     def sec(records):
@@ -68,16 +95,16 @@ def _dump_graph(G) -> bytes:
             out.append(section_ids[ident])
         return out
 
-    nodes, node_ids = [], {}
-    for n, data in G.nodes(data=True):
-        node_ids[n] = len(nodes)
-        row = dict(data)
-        if isinstance(row.get("sections"), list):
-            row["sections"] = sec(row["sections"])
-        nodes.append([n, row])
+    return sections, sec
+
+
+def _encode_edges(edges, node_ids, sec):
+    """``(relations, columns)`` for ``(u, v, key, data)`` edges: each relation's constant attributes once,
+    edges as columns of ints (parsed far faster than one small list per edge); a lone section is an
+    int; rationale/derived/criteria only for the few edges that have them."""
     relations, relation_ids = [], {}
     edge_u, edge_v, edge_rel, edge_secs, extra = [], [], [], [], []
-    for u, v, key, data in G.edges(keys=True, data=True):
+    for u, v, key, data in edges:
         constant = tuple(data.get(k) for k in _RELATION_KEYS)
         rel = relation_ids.get((key, constant))
         if rel is None:
@@ -91,13 +118,31 @@ def _dump_graph(G) -> bytes:
         rationale, derived, criteria = data.get("rationale"), data.get("derived"), data.get("criteria") or []
         if rationale is not None or derived is not None or criteria:
             extra.append([len(edge_u) - 1, rationale, derived, criteria])
-    # edges as columns of ints (parsed far faster than one small list per edge); a lone section is an int;
-    # rationale/derived/criteria only for the few edges that have them
-    edges = {"u": edge_u, "v": edge_v, "relation": edge_rel, "sections": edge_secs, "extra": extra}
-    doc = {"format": GRAPH_FORMAT, "version": GRAPH_VERSION, "sections": sections,
-           "relations": relations, "nodes": nodes, "edges": edges}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8",
-                                                                                                  "surrogatepass")
+    return relations, {"u": edge_u, "v": edge_v, "relation": edge_rel, "sections": edge_secs, "extra": extra}
+
+
+def _decode_edges(G, doc, names, sections) -> None:
+    """Add the edges of :func:`_encode_edges`' columns to ``G`` (whose nodes ``names`` are in place)."""
+    succ, pred = G._succ, G._pred
+    relations = [(key, attrs) for key, attrs in doc["relations"]]
+    edges = doc["edges"]
+    extra = {row[0]: row[1:] for row in edges["extra"]}
+    for i, (u, v, rel, secs) in enumerate(zip(edges["u"], edges["v"], edges["relation"], edges["sections"],
+                                                strict=True)):
+        key, constant = relations[rel]
+        un, vn = names[u], names[v]
+        attrs = dict(constant)
+        attrs["sections"] = [sections[secs]] if type(secs) is int else [sections[j] for j in secs]
+        more = extra.get(i)
+        if more is None:
+            attrs["rationale"] = attrs["derived"] = None
+            attrs["criteria"] = []
+        else:
+            attrs["rationale"], attrs["derived"], attrs["criteria"] = more
+        keydict = succ[un].get(vn)
+        if keydict is None:
+            keydict = succ[un][vn] = pred[vn][un] = {}
+        keydict[key] = attrs
 
 
 def load_graph(data: bytes):
@@ -130,25 +175,7 @@ def _load_graph(data: bytes):
         succ[n] = {}
         pred[n] = {}
         names.append(n)
-    relations = [(key, attrs) for key, attrs in doc["relations"]]
-    edges = doc["edges"]
-    extra = {row[0]: row[1:] for row in edges["extra"]}
-    for i, (u, v, rel, secs) in enumerate(zip(edges["u"], edges["v"], edges["relation"], edges["sections"],
-                                                strict=True)):
-        key, constant = relations[rel]
-        un, vn = names[u], names[v]
-        attrs = dict(constant)
-        attrs["sections"] = [sections[secs]] if type(secs) is int else [sections[j] for j in secs]
-        more = extra.get(i)
-        if more is None:
-            attrs["rationale"] = attrs["derived"] = None
-            attrs["criteria"] = []
-        else:
-            attrs["rationale"], attrs["derived"], attrs["criteria"] = more
-        keydict = succ[un].get(vn)
-        if keydict is None:
-            keydict = succ[un][vn] = pred[vn][un] = {}
-        keydict[key] = attrs
+    _decode_edges(G, doc, names, sections)
     return G
 
 
@@ -159,6 +186,252 @@ def write_graph(G, path) -> None:
 
 def read_graph(data: bytes):
     return load_graph(data)
+
+
+#: The followed projection: what the reachability answers, and the hints for their empty answers, read of a node.
+FOLLOWED_FORMAT = "alignkg-followed"
+FOLLOWED_VERSION = 1
+LIGHT_NODE_KEYS = ("iri", "short", "kind", "label", "alt_labels", "number", "analysed")
+
+
+def followed_edge(key, data) -> bool:
+    """Whether the reachability and shared-assumption algorithms read this edge: dependency and
+    broader edges (followed), and ``vulnerableTo`` (what rests on a failure mode)."""
+    return bool(data.get("dependency") or data.get("hierarchy")) or key == "vulnerableTo"
+
+
+def dump_followed(G, route_conditions=()) -> bytes:
+    """The followed projection of ``G`` as bytes (see :func:`load_followed`).
+
+    Every node with only the attributes of :data:`LIGHT_NODE_KEYS`, and only
+    the edges :func:`followed_edge` keeps, in ``G``'s order (so grouped by their
+    first node). A search from one node reaches a small part of a big graph, and
+    reads only the relations of the edges it passes; so the first line, the
+    only part parsed on loading, is compact JSON of the node keys and the edges
+    as columns of ints, and the rest is one compact JSON fragment per node (its
+    attributes), then one per edge (sections, rationale, derived, criteria), at
+    the byte offsets the first line records, decoded when first asked for.
+    ``route_conditions`` are ``(u, relation, v, records)`` rows (see
+    :func:`graph.answers.route_conditions`).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("p", iri="p", short="p", kind="proposal", label="P", alt_labels=[], number=1, definition="long")
+    >>> G.add_node("x", iri="x", short="x", kind="concept", label="X", alt_labels=["ex"])
+    >>> G.add_edge("p", "x", key="requires", relation="requires", relation_label="requires", dependency=True,
+    ...            hierarchy=False, symmetric=False, sections=[{"iri": "s"}], rationale="why", derived=None,
+    ...            criteria=[])
+    'requires'
+    >>> G.add_edge("x", "p", key="variantOf", relation="variantOf", dependency=False)
+    'variantOf'
+    >>> H = load_followed(dump_followed(G))
+    >>> H.nodes["p"], list(H.edges(keys=True)), H.edges["p", "x", "requires"]["dependency"]
+    ({'iri': 'p', 'short': 'p', 'kind': 'proposal', 'label': 'P', 'alt_labels': [], 'number': 1}, \
+[('p', 'x', 'requires')], True)
+    >>> H.graph["edge_attrs"]("p", "x", "requires")["sections"], H.graph["edge_attrs"]("p", "x", "requires")["rationale"]
+    ([{'iri': 's'}], 'why')
+    """
+    with no_gc():
+        sections, sec = _section_table()
+        names = list(G.nodes)
+        node_ids = {n: i for i, n in enumerate(names)}
+        fragments, size, node_ends = [], 0, []
+        for row in G._node.values():
+            fragment = _json_bytes({key: row[key] for key in LIGHT_NODE_KEYS if key in row})
+            fragments.append(fragment)
+            size += len(fragment)
+            node_ends.append(size)
+        relations, relation_ids = [], {}
+        edge_u, edge_v, edge_rel, ends, size = [], [], [], [], 0  # edge offsets start after the nodes'
+        for u, v, key, data in G.edges(keys=True, data=True):
+            if not followed_edge(key, data):
+                continue
+            constant = tuple(data.get(k) for k in _RELATION_KEYS)
+            rel = relation_ids.get((key, constant))
+            if rel is None:
+                rel = relation_ids[(key, constant)] = len(relations)
+                relations.append([key, dict(zip(_RELATION_KEYS, constant))])
+            edge_u.append(node_ids[u])
+            edge_v.append(node_ids[v])
+            edge_rel.append(rel)
+            detail = [sec(data.get("sections") or []), data.get("rationale"), data.get("derived"),
+                      data.get("criteria") or []]
+            fragment = _json_bytes(detail)
+            fragments.append(fragment)
+            size += len(fragment)
+            ends.append(size)
+        if any(a > b for a, b in zip(edge_u, edge_u[1:])):
+            raise ValueError("the graph's edges are not grouped by their first node")  # EdgeAttributes bisects
+        routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
+        doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
+               "relations": relations, "nodes": names, "node_ends": node_ends,
+               "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends,
+                         "in_order": sorted(range(len(edge_v)), key=edge_v.__getitem__)},
+               "route_conditions": routes}
+        return b"".join([_json_bytes(doc), b"\n", *fragments])
+
+
+class EdgeAttributes:
+    """The attributes of an edge of a followed projection, decoded when an answer asks for them.
+
+    Called with ``(u, v, key)``, it returns all the attributes of that edge (a
+    fresh dict): its relation's, and ``sections``, ``rationale``, ``derived`` and
+    ``criteria``. The edges are stored grouped by their first node, so one
+    bisection finds an edge.
+    """
+
+    def __init__(self, ids, relations, edges, blob: bytes, sections):
+        self._ids, self._relations, self._blob, self._sections = ids, relations, blob, sections
+        self._u, self._v, self._rel, self._ends = edges["u"], edges["v"], edges["relation"], edges["ends"]
+
+    def __call__(self, u, v, key) -> dict:
+        from bisect import bisect_left
+
+        ui, vi = self._ids[u], self._ids[v]
+        i = bisect_left(self._u, ui)
+        while i < len(self._u) and self._u[i] == ui:
+            if self._v[i] == vi and self._relations[self._rel[i]][0] == key:
+                start = self._ends[i - 1] if i else 0
+                secs, rationale, derived, criteria = json.loads(
+                    self._blob[start:self._ends[i]].decode("utf-8", "surrogatepass"))
+                return {**self._relations[self._rel[i]][1], "sections": [self._sections[j] for j in secs],
+                        "rationale": rationale, "derived": derived, "criteria": criteria}
+            i += 1
+        raise KeyError((u, v, key))
+
+
+class _Fragments:
+    """``fragments(i)``: the JSON value that ends at byte ``ends[i]`` of ``blob`` (and starts at the previous end)."""
+
+    def __init__(self, blob: bytes, ends):
+        self._blob, self._ends = blob, ends
+
+    def __call__(self, index: int):
+        start = self._ends[index - 1] if index else 0
+        return json.loads(self._blob[start:self._ends[index]].decode("utf-8", "surrogatepass"))
+
+
+class _Neighbours:
+    """The adjacency of one node of a followed projection, built from the edge columns when asked.
+
+    Out-edges are stored grouped by their first node, in-edges are listed in
+    ``in_order`` grouped by their second: each node's edges are one bisection away,
+    in the order the whole graph holds them.
+    """
+
+    def __init__(self, names, relations, edges, out: bool):
+        self._names, self._relations, self._rel = names, relations, edges["relation"]
+        if out:
+            self._order, self._at, self._other = None, edges["u"], edges["v"]
+        else:
+            self._order, self._at, self._other = edges["in_order"], None, edges["u"]
+            self._v = edges["v"]
+
+    def __call__(self, index: int) -> dict:
+        from bisect import bisect_left, bisect_right
+
+        if self._at is None:  # the second nodes in in_order's order: sorted, so bisected too
+            self._at = [self._v[e] for e in self._order]
+        at, names, relations, rel, other, order = (self._at, self._names, self._relations, self._rel,
+                                                   self._other, self._order)
+        lo = bisect_left(at, index)
+        hi = bisect_right(at, index, lo)
+        out = {}
+        for position in range(lo, hi):
+            e = position if order is None else order[position]
+            key, constant = relations[rel[e]]
+            nbr = names[other[e]]
+            keydict = out.get(nbr)
+            if keydict is None:
+                keydict = out[nbr] = {}
+            keydict[key] = constant
+        return out
+
+
+class _LazyDict(dict):
+    """A dict of every node of ``ids`` (node -> index), each node's value built on first use.
+
+    networkx's node dict and outer adjacency dicts: membership, length and
+    iteration answer for every node (iteration builds the missing values, in
+    node order), so networkx sees a complete graph.
+    """
+
+    def __init__(self, ids: dict, build):
+        super().__init__()
+        self._nodes, self._build = ids, build
+
+    def __missing__(self, node):
+        value = self._build(self._nodes[node])
+        dict.__setitem__(self, node, value)
+        return value
+
+    def __contains__(self, node):
+        return node in self._nodes
+
+    def get(self, node, default=None):
+        return self[node] if node in self._nodes else default
+
+    def __len__(self):
+        return len(self._nodes)
+
+    def __iter__(self):
+        return iter(self._nodes)
+
+    def keys(self):
+        return self._nodes.keys()
+
+    def items(self):
+        return [(n, self[n]) for n in self._nodes]
+
+    def values(self):
+        return [self[n] for n in self._nodes]
+
+
+def load_followed(data: bytes):
+    """The followed projection from :func:`dump_followed`'s bytes; a foreign document raises ValueError.
+
+    An edge's attributes are its relation's (``relation``, ``relation_label``,
+    ``dependency``, ``hierarchy``, ``symmetric``: one dict shared by every edge of
+    that relation, read-only); ``G.graph["edge_attrs"]`` (an :class:`EdgeAttributes`)
+    gives all of them. ``G.graph["route_conditions"]`` maps ``(u, relation, v)`` to the
+    route records of the dependencies that hold only on some routes.
+    """
+    with no_gc():
+        cut = data.index(b"\n")
+        doc = json.loads(data[:cut].decode("utf-8", "surrogatepass"))
+        if not isinstance(doc, dict) or doc.get("format") != FOLLOWED_FORMAT \
+                or doc.get("version") != FOLLOWED_VERSION:
+            raise ValueError("not an alignkg followed projection")
+        names, node_ends = doc["nodes"], doc["node_ends"]
+        blob = data[cut + 1:]
+        if len(node_ends) != len(names) or (names and node_ends[-1] > len(blob)):
+            raise ValueError("the node columns do not match")
+        ids = dict(zip(names, range(len(names))))
+        if len(ids) != len(names):
+            raise ValueError("a node is listed twice")
+        G = nx.MultiDiGraph()
+        G._node = _LazyDict(ids, _Fragments(blob, node_ends))
+        relations = [(key, attrs) for key, attrs in doc["relations"]]
+        edges = doc["edges"]
+        count = len(edges["u"])
+        if not (len(edges["v"]) == len(edges["relation"]) == len(edges["ends"]) == len(edges["in_order"]) == count) \
+                or (count and edges["ends"][-1] != len(blob) - (node_ends[-1] if names else 0)):
+            raise ValueError("the edge columns do not match")
+        G._succ = G._adj = _LazyDict(ids, _Neighbours(names, relations, edges, out=True))
+        G._pred = _LazyDict(ids, _Neighbours(names, relations, edges, out=False))
+        edge_blob = blob[node_ends[-1]:] if names else blob
+        G.graph["edge_attrs"] = EdgeAttributes(ids, relations, edges, edge_blob, doc["sections"])
+        G.graph["route_conditions"] = {(names[u], relation, names[v]): records
+                                       for u, relation, v, records in doc["route_conditions"]}
+    gc.freeze()
+    return G
+
+
+def write_followed(G, path) -> None:
+    """Write the followed projection of ``G`` (with its route conditions) to ``path``."""
+    from .answers import route_conditions
+
+    with open(path, "wb") as fh:
+        fh.write(dump_followed(G, route_conditions(G)))
 
 
 def write_names(G, path) -> None:

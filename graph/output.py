@@ -92,8 +92,29 @@ def _flat_encoder(inner: str):
     return enc
 
 
-def _write_json(obj, nl: str, out) -> None:
-    """Append the indented JSON of a container ``obj`` whose line prefix is ``nl``."""
+def _write_json(obj, nl: str, out, memo: dict) -> None:
+    """Append the indented JSON of a container ``obj`` whose line prefix is ``nl``.
+
+    ``memo`` maps ``(id(container), nl)`` to its text: an object that an answer
+    shares among many rows (a path's steps, section records) is encoded once.
+    The ids are safe keys because ``obj`` keeps every container alive while it is written.
+    """
+    if not obj:  # "[]" or "{}": nothing to share
+        _write_container(obj, nl, out, memo)
+        return
+    ident = (id(obj), nl)
+    text = memo.get(ident)
+    if text is not None:
+        out(text)
+        return
+    parts: list = []
+    _write_container(obj, nl, parts.append, memo)
+    text = "".join(parts)
+    memo[ident] = text
+    out(text)
+
+
+def _write_container(obj, nl: str, out, memo: dict) -> None:
     inner = nl + "  "
     if isinstance(obj, dict):
         if not obj:
@@ -105,14 +126,21 @@ def _write_json(obj, nl: str, out) -> None:
             out("{" + inner + text[1:-1] + nl + "}")
             return
         out("{")
-        first = True
+        sep, run, flat = inner, None, _flat_encoder(inner)
         for key, value in obj.items():
-            out(("" if first else ",") + inner + _scalar_json(key if isinstance(key, str) else _key(key)) + ": ")
-            first = False
-            if type(value) in _SCALARS:
-                out(_scalar_json(value))
-            else:
-                _write_json(value, inner, out)
+            if type(value) in _SCALARS:  # runs of scalar items go to the C encoder together
+                if run is None:
+                    run = {}
+                run[key] = value
+                continue
+            if run:
+                out(sep + flat(run)[1:-1])
+                sep, run = "," + inner, None
+            out(sep + _scalar_json(key if isinstance(key, str) else _key(key)) + ": ")
+            sep = "," + inner
+            _write_json(value, inner, out, memo)
+        if run:
+            out(sep + flat(run)[1:-1])
         out(nl + "}")
         return
     if isinstance(obj, (list, tuple)):
@@ -131,7 +159,7 @@ def _write_json(obj, nl: str, out) -> None:
             if type(value) in _SCALARS:
                 out(_scalar_json(value))
             else:
-                _write_json(value, inner, out)
+                _write_json(value, inner, out, memo)
         out(nl + "]")
         return
     out(_scalar_json(obj))
@@ -173,7 +201,7 @@ def dumps_indented(obj) -> str:
     if type(obj) in _SCALARS:
         return _scalar_json(obj)
     parts: list = []
-    _write_json(obj, "\n", parts.append)
+    _write_container(obj, "\n", parts.append, {})
     return "".join(parts)
 
 

@@ -10,7 +10,7 @@ SQLite, and opens the store only when a command asks for it. Nothing in the
 cache can run code (no pickle).
 
 Cache entries (``<cache>/<key>/``: ``meta.json``, ``graph.json``,
-``names.sqlite``, ``ox/``) are built in a private temporary directory and
+``followed.json``, ``names.sqlite``, ``ox/``) are built in a private temporary directory and
 renamed into place whole; before use the entry must be a directory owned by
 the user that others cannot write, and every file must match the size and
 SHA-256 its ``meta.json`` records (the store's files: their sizes). An entry
@@ -44,7 +44,7 @@ from .parse import file_digest, format_of, ontology_files, read_bytes
 _BUILD_CODE = ("parse.py", "card.py", "asserted.py", "entail.py", "project.py", "namespace.py", "store.py",
                "graphio.py", "resolve.py")
 #: Bumped whenever the layout of a cache entry changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
 DEFAULT_CACHE_MAX_MB = 1024
 _META_MAX = 1 << 20
@@ -164,6 +164,7 @@ class _Entry:
         self.meta_file = root / "meta.json"
         self.graph_file = root / "graph.json"
         self.names_file = root / "names.sqlite"
+        self.followed_file = root / "followed.json"
         self.ox_dir = root / "ox"
 
 
@@ -308,7 +309,7 @@ class Store:
                 and meta.get("version") == CACHE_FORMAT and meta.get("key") == self.key
                 and isinstance(meta.get("files"), dict) and isinstance(meta.get("ox"), dict)):
             raise CacheEntryError("meta.json is foreign or from another version")
-        for name in ("graph.json", "names.sqlite"):
+        for name in ("graph.json", "names.sqlite", "followed.json"):
             record = meta["files"].get(name)
             if not (isinstance(record, list) and len(record) == 2 and isinstance(record[0], int)
                     and isinstance(record[1], str)):
@@ -414,10 +415,11 @@ class Store:
             with no_gc():  # a million kept quads would make every collection walk them all
                 G = self._parse(loader, Asserted(), TripleBudget(), entry.root / "load.tmp")
                 if persist:  # written while the loader's thread fills the store
-                    from .graphio import write_graph, write_names
+                    from .graphio import write_followed, write_graph, write_names
 
                     write_graph(G, entry.graph_file)
                     write_names(G, entry.names_file)
+                    write_followed(G, entry.followed_file)
         except BaseException:
             loader.join(quiet=True)  # the store is thrown away; the parser's message is the one to give
             raise
@@ -435,7 +437,8 @@ class Store:
             "format": "alignkg-cache", "version": CACHE_FORMAT, "key": self.key,
             "created": time.time(),
             "files": {"graph.json": _file_record(entry.graph_file),
-                      "names.sqlite": _file_record(entry.names_file)},
+                      "names.sqlite": _file_record(entry.names_file),
+                      "followed.json": _file_record(entry.followed_file)},
             "ox": _tree_sizes(entry.ox_dir),
         }
         tmp = entry.meta_file.with_suffix(".tmp")
@@ -512,6 +515,7 @@ class Store:
         if entry is not None:
             self._discard(entry.root)
         self.__dict__.pop("nx", None)
+        self.__dict__.pop("followed", None)
         self._ensure()
 
     @cached_property
@@ -551,6 +555,36 @@ class Store:
         note(f"discarded a damaged cache entry ({reason}); rebuilding")
         self._rebuild()
         return self._built_graph
+
+    @cached_property
+    def followed(self):
+        """The followed projection (see :func:`graph.graphio.dump_followed`), with the name index.
+
+        Every node with light attributes and only the edges the reachability and
+        shared-assumption algorithms read, with their route conditions: it answers
+        them as :attr:`nx` does, reading a fraction of the bytes. Read-only; an
+        edge holds its relation's attributes, ``G.graph["edge_attrs"]`` all of them;
+        searches along every relation need :attr:`nx` (see :func:`graph.answers.path`).
+        When :attr:`nx` is in memory already (built in this process, or loaded), it is :attr:`nx`.
+        """
+        entry = self._ensure()
+        if self._built_graph is not None or "nx" in self.__dict__:
+            return self.nx
+        from .graphio import NameIndex, load_followed
+
+        try:
+            files = self._meta["files"]
+            G = load_followed(_read_verified(entry.followed_file, *files["followed.json"]))
+            data = _read_verified(entry.names_file, *files["names.sqlite"])
+            G.graph["_name_index"] = NameIndex(entry.names_file, data)
+            return G
+        except CacheEntryError as exc:
+            reason = str(exc)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            reason = f"followed.json: {type(exc).__name__}"
+        note(f"discarded a damaged cache entry ({reason}); rebuilding")
+        self._rebuild()
+        return self.nx
 
     @cached_property
     def rdf(self):

@@ -134,3 +134,20 @@ def test_version_and_help(run):
     assert run("--version").code == 0
     r = run("--help")
     assert r.code == 0 and "depends-on" in r.out
+
+
+@pytest.mark.parametrize("args", [("depends-on", "myopia"), ("shared", "imitative amplification", "microscope AI"),
+                                  ("dependencies", "imitative amplification", "--direct")])
+def test_json_answers_are_indented_json_byte_for_byte(run, args):
+    """--format json is json.dumps(answer, ensure_ascii=False, indent=2) exactly, though the encoder writes
+    each step and section record that many rows share only once."""
+    import json
+
+    r = run(*args, "--format", "json")
+    assert r.code == 0, r
+    doc = json.loads(r.out)
+    assert r.out == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    steps = [step for row in doc["results"] for path in (row.get("paths") or {"": row.get("path", [])}).values()
+             for step in path]
+    cited = [json.dumps(s, sort_keys=True) for step in steps for s in step["sections"]]
+    assert len(cited) > len(set(cited)), "the answer repeats shared section records"

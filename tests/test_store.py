@@ -15,7 +15,8 @@ import pytest
 from conftest import ROOT, assert_clean_error
 
 AKG = "https://w3id.org/alignkg#"
-ARGS = ("depends-on", "HCH", "--format", "json")
+ARGS = ("depends-on", "HCH", "--format", "json")  # reads followed.json and names.sqlite when warm
+SHOW = ("show", "HCH", "--format", "json")  # reads graph.json
 
 
 def cli(cache, *args, env=None, timeout=180, stdin=None):
@@ -39,6 +40,15 @@ def reference(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def show_reference(tmp_path_factory):
+    """``show HCH`` from a fresh cache (a command that reads the whole projection, graph.json)."""
+    cache = tmp_path_factory.mktemp("show-cache")
+    code, out, err = cli(cache, *SHOW)
+    assert code == 0 and err == "", err
+    return out
+
+
 def snapshot(entry: Path) -> dict:
     return {str(p.relative_to(entry)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in entry.rglob("*")
             if p.is_file() and p.name != "meta.json"}
@@ -51,7 +61,7 @@ def test_warm_start_opens_the_entry_and_rebuilds_nothing(tmp_path, reference):
     [entry] = entries(tmp_path)
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700 or tmp_path.exists()
     before = snapshot(entry)
-    assert {"graph.json", "names.sqlite"} <= set(before) and any(k.startswith("ox/") for k in before)
+    assert {"graph.json", "followed.json", "names.sqlite"} <= set(before) and any(k.startswith("ox/") for k in before)
     code, out, err = cli(tmp_path, *ARGS)
     assert code == 0 and out == reference and err == ""
     assert snapshot(entry) == before
@@ -92,15 +102,33 @@ def _foreign_meta(path: Path):
     path.write_text(json.dumps({"format": "someone-else", "files": []}))
 
 
-def _wrong_type_graph(entry: Path):
-    """A graph.json that is valid JSON of the wrong shape, with meta.json updated to match it."""
-    graph = entry / "graph.json"
-    graph.write_bytes(b'{"format": "alignkg-graph", "version": 1, "nodes": 5}')
-    meta = json.loads((entry / "meta.json").read_text())
-    import hashlib
+def _wrong_type(name: str, content: bytes):
+    """A file of the entry replaced by valid JSON of the wrong shape, with meta.json updated to match it."""
 
-    meta["files"]["graph.json"] = [graph.stat().st_size, hashlib.sha256(graph.read_bytes()).hexdigest()]
-    (entry / "meta.json").write_text(json.dumps(meta))
+    def damage(entry: Path):
+        import hashlib
+
+        path = entry / name
+        path.write_bytes(content)
+        meta = json.loads((entry / "meta.json").read_text())
+        meta["files"][name] = [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
+        (entry / "meta.json").write_text(json.dumps(meta))
+
+    return damage
+
+
+_wrong_type_graph = _wrong_type("graph.json", b'{"format": "alignkg-graph", "version": 1, "nodes": 5}')
+
+
+def _unrecorded(name: str):
+    """meta.json without the record of ``name``."""
+
+    def damage(entry: Path):
+        meta = json.loads((entry / "meta.json").read_text())
+        del meta["files"][name]
+        (entry / "meta.json").write_text(json.dumps(meta))
+
+    return damage
 
 
 def _truncate_store(entry: Path):
@@ -120,26 +148,90 @@ DAMAGE = {
     "graph.json is a directory": lambda e: _directory(e / "graph.json"),
     "the whole entry is a file": lambda e: (__import__("shutil").rmtree(e), e.write_bytes(b"junk")),
     "a truncated store file": _truncate_store,
+    "flipped bytes in followed.json": lambda e: _flip(e / "followed.json"),
+    "truncated followed.json": lambda e: _truncate(e / "followed.json"),
+    "wrong-type followed.json": _wrong_type("followed.json",
+                                            b'{"format": "alignkg-followed", "version": 1, "nodes": 5}\n'),
+    "followed.json without its first line": _wrong_type("followed.json", b'{"format": "alignkg-followed"}'),
+    "followed.json is a FIFO": lambda e: _fifo(e / "followed.json"),
+    "followed.json is a directory": lambda e: _directory(e / "followed.json"),
+    "followed.json missing": lambda e: (e / "followed.json").unlink(),
+    "followed.json not recorded in meta.json": _unrecorded("followed.json"),
 }
+#: The damages to the whole projection are seen by a command that reads it (warm depends-on does not).
+WHOLE_PROJECTION = {"flipped bytes in graph.json", "truncated graph.json", "wrong-type graph.json",
+                    "graph.json is a FIFO", "graph.json is a directory"}
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_damaged_entry_is_discarded_and_rebuilt(tmp_path, reference, damage):
+def test_damaged_entry_is_discarded_and_rebuilt(tmp_path, reference, show_reference, damage):
     """Flipped bytes, truncation, foreign or wrong-type content, a FIFO or a directory in an entry: the answer is right (exit 0, at most one note on stderr), never a hang, and the next run is clean."""
     assert cli(tmp_path, *ARGS)[0] == 0
     [entry] = entries(tmp_path)
     DAMAGE[damage](entry)
-    args = ARGS if damage != "a truncated store file" else \
+    args = SHOW if damage in WHOLE_PROJECTION else ARGS if damage != "a truncated store file" else \
         ("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s a akg:Proposal }", "--format", "json")
     code, out, err = cli(tmp_path, *args, timeout=120)
     assert code == 0, err
-    if args == ARGS:
-        assert out == reference
+    expected = {ARGS: reference, SHOW: show_reference}.get(args)
+    if expected is not None:
+        assert out == expected
     assert len(err.strip().splitlines()) <= 1 and "Traceback" not in err
+    if "followed.json" in damage or damage in WHOLE_PROJECTION:
+        assert err.startswith("alignkg: note: discarded a damaged cache entry"), "the damage was seen"
     if err:
         assert err.startswith("alignkg: note: discarded a damaged cache entry")
     code, out2, err2 = cli(tmp_path, *args)
     assert code == 0 and out2 == out and err2 == ""
+
+
+def test_followed_projection_answers_as_the_whole_graph():
+    """followed.json holds every node with its light attributes and exactly the edges the reachability
+    and shared-assumption algorithms read, each with all its attributes, in the same order; every
+    node's dependents, dependencies, route conditions and empty-answer hints come out as from the whole graph."""
+    from alignkg import algorithms, answers, hints
+    from alignkg.graphio import LIGHT_NODE_KEYS, dump_followed, followed_edge, load_followed
+    from alignkg.store import Store
+
+    G = Store().nx
+    H = load_followed(dump_followed(G, answers.route_conditions(G)))
+    assert list(H) == list(G) and len(H) == len(G)
+    for n, data in G.nodes(data=True):
+        assert H.nodes[n] == {k: data[k] for k in LIGHT_NODE_KEYS if k in data}
+    kept = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if followed_edge(k, d)]
+    assert list(H.edges(keys=True)) == kept and 0 < len(kept) < G.number_of_edges()
+    for u, v, k in kept:
+        assert H.graph["edge_attrs"](u, v, k) == G.edges[u, v, k]
+    for n in G:  # (in-edges in the order of the out-edges, as graph.json's loader adds them too)
+        assert sorted(H.in_edges(n, keys=True)) == sorted((a, b, k) for a, b, k, d in G.in_edges(n, keys=True, data=True)
+                                                          if followed_edge(k, d))
+    conditional = 0
+    for u, v, k in kept:
+        step = {"from": u, "relation": G.edges[u, v, k]["relation"], "to": v}
+        assert answers.only_on_routes(H, [step]) == answers.only_on_routes(G, [step])
+        conditional += bool(answers.only_on_routes(G, [step]))
+    assert conditional, "the shipped graph has dependencies that hold only on some routes"
+    for n in G:
+        assert algorithms.depends_on(H, n, kinds=None) == algorithms.depends_on(G, n, kinds=None)
+        assert algorithms.dependencies(H, n, direct=True) == algorithms.dependencies(G, n, direct=True)
+        assert algorithms.resting_on(H, n) == algorithms.resting_on(G, n)
+        assert hints.depends_on(H, n, direct=True) == hints.depends_on(G, n, direct=True)
+        assert hints.dependencies(H, n, kinds={"technique"}) == hints.dependencies(G, n, kinds={"technique"})
+    pairs = list(zip(list(G)[::7], list(G)[3::7]))
+    assert all(hints.shared(H, pair) == hints.shared(G, pair) for pair in pairs)
+
+
+def test_warm_reachability_commands_answer_from_the_followed_projection(tmp_path):
+    """Warm, depends-on, dependencies, shared and path read followed.json, not graph.json: a planted
+    graph.json (consistent with meta.json) changes what show says, not what they say."""
+    commands = [("depends-on", "HCH", "--format", "json"), ("dependencies", "imitative amplification", "--explain"),
+                ("shared", "imitative amplification", "microscope AI", "--format", "json"),
+                ("path", "imitative amplification", "HCH", "--format", "json")]
+    first = [cli(tmp_path, *c) for c in commands]
+    assert all(code == 0 for code, _, _ in first)
+    _plant(tmp_path, "PLANTED")
+    assert json.loads(cli(tmp_path, "show", "akg:hch", "--format", "json")[1])["label"] == "PLANTED"
+    assert [cli(tmp_path, *c) for c in commands] == first
 
 
 def _plant(cache: Path, label: str):
