@@ -39,7 +39,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__
-from .parse import file_digest, format_of, ontology_files, read_bytes
+from .parse import file_digest, format_of, max_input_bytes, ontology_files, read_bytes
 
 _BUILD_CODE = ("parse.py", "card.py", "asserted.py", "entail.py", "project.py", "namespace.py", "store.py",
                "graphio.py", "resolve.py")
@@ -156,6 +156,93 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _signature(path):
+    """What changes whenever a regular file's contents may have: size, times to the nanosecond
+    (``ctime`` cannot be set back by anyone), inode and device; None for anything else."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+class _Digests:
+    """The SHA-256 of input files already read, by path and signature, in the cache directory.
+
+    A warm start would otherwise read and hash every input in full just to
+    find its cache entry (0.15 s for a 130 MB file): like git's index, a file
+    whose signature (:func:`_signature`) is the one recorded when it was hashed
+    is not read again. A file changed in the same instant as it was hashed
+    could keep its signature, so files modified less than two seconds before
+    hashing are not recorded. The record is JSON in the private cache
+    directory, checked like the cache entries, and holds the most recent
+    :data:`MAX` files.
+    """
+
+    MAX = 256
+    NAME = "digests.json"
+
+    def __init__(self, directory):
+        self.path, self.known, self.changed = None, {}, False
+        if directory is None or not _private_dir(directory):
+            return
+        self.path = directory / self.NAME
+        try:
+            fh, _ = _open_regular(self.path, _META_MAX)
+            with fh:
+                known = json.loads(fh.read(_META_MAX))
+            if isinstance(known, dict):
+                self.known = known
+        except (CacheEntryError, ValueError, UnicodeDecodeError, OSError):
+            pass
+
+    def get(self, path):
+        if self.path is None:
+            return None
+        record = self.known.get(os.path.abspath(path))
+        seen = _signature(path)
+        if (seen is None or not isinstance(record, list) or len(record) != 2 or record[0] != seen
+                or seen[0] > max_input_bytes()):
+            return None
+        try:
+            return bytes.fromhex(record[1]) if len(record[1]) == 64 else None
+        except (TypeError, ValueError):
+            return None
+
+    def put(self, path, seen, sha: bytes) -> None:
+        if self.path is None or seen is None or seen != _signature(path):
+            return  # not a regular file, or it changed while it was read
+        if time.time_ns() - seen[1] < 2_000_000_000:
+            return
+        key = os.path.abspath(path)
+        self.known.pop(key, None)
+        self.known[key] = [seen, sha.hex()]  # most recent last
+        self.changed = True
+
+    def forget(self, path) -> None:
+        if self.known.pop(os.path.abspath(path), None) is not None:
+            self.changed = True
+            self.save()
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        known = dict(list(self.known.items())[-self.MAX:])
+        tmp = self.path.with_name(f".{self.NAME}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(known, fh)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 class _Entry:
     """One cache entry's files (or a temporary build directory when caching is off)."""
 
@@ -237,14 +324,20 @@ class Store:
         here = Path(__file__).parent
         for name in _BUILD_CODE:
             digest.update((here / name).read_bytes())
+        known = _Digests(cache_dir())
         for i, path in enumerate(self.paths):
-            one = hashlib.sha256()
-            raw = file_digest(path, one)
+            sha = known.get(path)
+            if sha is None:
+                one, seen = hashlib.sha256(), _signature(path)
+                raw = file_digest(path, one)
+                if raw is not None:
+                    self._contents[i] = raw
+                sha = one.digest()
+                known.put(path, seen, sha)
             format_of(path)  # fail early on an unknown extension
-            if raw is not None:
-                self._contents[i] = raw
-            self._digests.append(one.digest())
-            digest.update(Path(path).suffix.encode() + b"\0" + one.digest())
+            self._digests.append(sha)
+            digest.update(Path(path).suffix.encode() + b"\0" + sha)
+        known.save()
         self.key = digest.hexdigest()[:32]
         self._entry = None
         self._meta = None
@@ -258,6 +351,8 @@ class Store:
         raw = read_bytes(self.paths[i])
         if hashlib.sha256(raw).digest() != self._digests[i]:
             from .errors import DataError
+
+            _Digests(cache_dir()).forget(self.paths[i])  # hashed afresh next time
 
             raise DataError(f"{self.paths[i]}: the file changed while it was being read; run again")
         return raw

@@ -477,3 +477,76 @@ def test_name_index_answers_from_any_thread():
     for t in threads:
         t.join()
     assert not errors and found == [resolve(G, "myopia")] * 4
+
+
+def _data_file(tmp_path, label="memo one"):
+    data = tmp_path / "memo.ttl"
+    data.write_text(f"""@prefix akg: <https://w3id.org/alignkg#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+akg:memo-proposal a akg:Proposal ; rdfs:label "{label}" ;
+    akg:qualifiedRelation [ akg:relation akg:usesTechnique ; akg:target akg:imitative-amplification ] .
+""", encoding="utf-8")
+    old = time.time() - 60  # older than the two seconds within which a file is hashed again
+    os.utime(data, (old, old))
+    return data
+
+
+def test_warm_start_does_not_read_inputs_whose_signature_is_recorded(tmp_path, monkeypatch):
+    """Like git's index: an input hashed once is not read again while its size, times, inode and device stay."""
+    from alignkg import store as store_module
+
+    monkeypatch.setenv("ALIGNKG_CACHE_DIR", str(tmp_path / "cache"))
+    data = _data_file(tmp_path)
+    first = store_module.Store(data=[str(data)])
+    recorded = json.loads((tmp_path / "cache" / "digests.json").read_text())
+    assert os.path.abspath(data) in recorded
+    assert stat.S_IMODE((tmp_path / "cache" / "digests.json").stat().st_mode) == 0o600
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an unchanged input was read again")
+
+    monkeypatch.setattr(store_module, "file_digest", no_reading)
+    assert store_module.Store(data=[str(data)]).key == first.key
+
+
+def test_an_input_changed_behind_its_recorded_times_is_read_again(tmp_path):
+    """Same size, same modification time put back: the change time still moves, so the new contents count."""
+    data = _data_file(tmp_path, "memo one")
+    code, out, err = cli(tmp_path / "cache", "show", "memo-proposal", "--format", "json", "--data", data)
+    assert code == 0 and json.loads(out)["label"] == "memo one", err
+    before = data.stat()
+    data.write_text(data.read_text(encoding="utf-8").replace("memo one", "memo two"), encoding="utf-8")
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert data.stat().st_size == before.st_size and data.stat().st_mtime_ns == before.st_mtime_ns
+    code, out, err = cli(tmp_path / "cache", "show", "memo-proposal", "--format", "json", "--data", data)
+    assert code == 0 and json.loads(out)["label"] == "memo two", err
+
+
+def test_a_damaged_digest_record_is_ignored(tmp_path):
+    data = _data_file(tmp_path)
+    code, reference, _ = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
+                             "--data", data)
+    assert code == 0
+    record = tmp_path / "cache" / "digests.json"
+    for damage in (b"{not json", b"[1, 2]", json.dumps({str(data): [[1], "zz"]}).encode()):
+        record.write_bytes(damage)
+        code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
+                             "--data", data)
+        assert (code, out, err) == (0, reference, "")
+
+
+def test_a_wrong_digest_under_a_matching_signature_heals_on_the_next_run(tmp_path):
+    data = _data_file(tmp_path)
+    code, reference, _ = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
+                             "--data", data)
+    assert code == 0
+    record = tmp_path / "cache" / "digests.json"
+    known = json.loads(record.read_text())
+    known[os.path.abspath(data)][1] = "0" * 64  # as if the file had other contents
+    record.write_text(json.dumps(known))
+    code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
+                         "--data", data)
+    assert code == 2 and "changed while it was being read; run again" in err
+    code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
+                         "--data", data)
+    assert (code, out, err) == (0, reference, "")
