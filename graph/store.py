@@ -80,7 +80,7 @@ class CacheEntryError(Exception):
     """A cache entry that may not be used (damaged, foreign, or unsafe)."""
 
 
-def _private_dir(directory: Path) -> bool:
+def _private_dir(directory: Path, quiet: bool = False) -> bool:
     """Create ``directory`` private (0700) if missing; True when it is safe to use.
 
     Safe: a real directory (not a link) owned by this user that no one else
@@ -92,7 +92,8 @@ def _private_dir(directory: Path) -> bool:
     except OSError:
         return False
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        note(f"cache directory {directory} is not a private directory of this user; not using it")
+        if not quiet:
+            note(f"cache directory {directory} is not a private directory of this user; not using it")
         return False
     return True
 
@@ -186,7 +187,7 @@ class _Digests:
 
     def __init__(self, directory):
         self.path, self.known, self.changed = None, {}, False
-        if directory is None or not _private_dir(directory):
+        if directory is None or not _private_dir(directory, quiet=True):  # the entry's lookup says why
             return
         self.path = directory / self.NAME
         try:
