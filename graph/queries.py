@@ -97,8 +97,27 @@ def _parse_params(pairs) -> dict:
     return out
 
 
+class _Names:
+    """What :func:`alignkg.resolve.resolve` reads of a graph, with names looked up in the store's
+    name index alone: the whole projection is read only for an ambiguous or unknown name, whose
+    message lists labels. A query's parameters then cost one index lookup, not the projection."""
+
+    def __init__(self, store, index):
+        self._store, self.graph = store, {"_name_index": index}
+
+    @property
+    def nodes(self):
+        return self._store.nx.nodes
+
+
+def _name_graph(store):
+    """The graph names resolve against: the name index alone when the store has one (see :class:`_Names`)."""
+    index = getattr(store, "names", None)
+    return store.nx if index is None else _Names(store, index)
+
+
 def bindings(store, q: NamedQuery, pairs) -> dict:
-    """Turn ``--param`` values into rdflib terms for ``initBindings``."""
+    """Turn ``--param`` values into rdflib terms (by variable), to bind with :func:`alignkg.sparql.bind`."""
     from rdflib import Literal, URIRef, Variable
 
     from .resolve import resolve
@@ -114,7 +133,7 @@ def bindings(store, q: NamedQuery, pairs) -> dict:
         if value is None:
             raise AlignKGError(f"query {q.name!r} needs --param {p.name}=... ({p.description})")
         if p.type == "name":
-            term = URIRef(resolve(store.nx, value))
+            term = URIRef(resolve(_name_graph(store), value))
         elif p.type == "iri":
             term = URIRef(value)
         elif p.type == "integer":
