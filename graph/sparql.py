@@ -351,6 +351,98 @@ def pool_for(source, size: int = 1):
     return _POOLS[key]
 
 
+class _Child:
+    """One query in a child forked from this process, for a process that asks one query only.
+
+    A pool's worker is a fresh interpreter that must start, import pyoxigraph and open the
+    store before it reads the query, all after this process has done the same work of its own;
+    a fork starts from this process as it is, so only the store's opening is left. The child
+    runs the very code of a worker (:func:`alignkg.workers.answer`) and writes the same frames
+    to a pipe; the timeout is as hard (the child is killed at the deadline) and the child dies
+    with this process like a worker (``PR_SET_PDEATHSIG`` and a lifeline pipe).
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def run(self, payload: dict, timeout: float | None):
+        """Yield the frames of one answer, like :meth:`alignkg.workers.Pool.run`."""
+        import os
+        import signal
+        import time
+
+        from . import workers
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        read_end, write_end = os.pipe()
+        lifeline_read, lifeline = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: answer, then leave without running any of the parent's exit code
+            code = 3
+            try:
+                os.close(read_end)
+                os.close(lifeline)
+                workers._die_with_parent(parent, lifeline_read)
+                import pyoxigraph as ox
+
+                out = os.fdopen(write_end, "wb")
+                workers.answer(ox.Store.read_only(self.path), payload, out)
+                out.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        os.close(lifeline_read)
+        reader = _FrameReader(read_end)
+        done = False
+        try:
+            for kind, data in reader.frames(deadline):
+                done = done or kind in (b"Z", b"E")
+                yield kind, data
+        finally:
+            if not done:  # timed out, died, or the reader stopped mid-answer
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            os.close(lifeline)
+
+
+class _FrameReader:
+    """Reads a worker's frames from a pipe (the reading code of :class:`alignkg.workers.Worker`)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buf = fd, bytearray()
+
+    from .workers import Worker as _Worker
+
+    frames = _Worker.frames
+    del _Worker
+
+
+_ASKED = [0]  # queries this process has started through runner()
+
+
+def runner(source):
+    """What runs a query of ``source`` when the caller brings no pool.
+
+    The first query of a single-threaded process on a POSIX system runs in a forked child
+    (:class:`_Child`): a command line asks one query, and a pool's fresh interpreter would cost
+    more than the query itself on a warm store. From the second query on, or with threads
+    about (a server), the process gets a pool of workers (:func:`pool_for`) that it reuses.
+    """
+    import os
+    import threading
+
+    _ASKED[0] += 1
+    if _ASKED[0] == 1 and not _POOLS and hasattr(os, "fork") and threading.active_count() == 1:
+        return _Child(_store_dir(source))
+    return pool_for(source)
+
+
 def new_pool(source, size: int = 1):
     """A pool of ``size`` workers of its own on ``source`` (the caller closes it)."""
     from .workers import Pool
@@ -445,7 +537,7 @@ def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=
     final = bind(text, bindings)
     if bindings:
         check(final)
-    pool = pool or pool_for(source)
+    pool = pool or runner(source)
     payload = {"query": final, "format": fmt, "limit": limit, "kind": form,
                "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
     stream = Stream(pool.run(payload, timeout))
