@@ -183,3 +183,46 @@ def test_bind_substitutes_terms_and_keeps_columns():
         bind("SELECT ?v WHERE { VALUES ?v { 1 } }", {"v": Literal(1)})
     with pytest.raises(QueryError):
         bind("ASK { ?s ?p ?v }", {"v": Literal("x", datatype="urn:x> } ; DROP ALL ; <urn:y")})
+
+
+def test_forked_child_answers_byte_for_byte_like_a_worker_and_stops_at_the_timeout():
+    """A process's first query runs in a forked child (alignkg.sparql._Child), later ones in a pool's
+    worker: every format, the --limit cut and the errors are the same bytes, and the timeout is hard."""
+    import os
+    import time
+
+    from alignkg import sparql as sq
+    from alignkg.errors import QueryError
+    from alignkg.store import Store
+
+    store = Store()
+    child = sq._Child(sq._store_dir(store))
+    with sq.new_pool(store) as pool:
+        for text, fmt, limit in [("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "json", None),
+                                 ("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "csv", 3),
+                                 ("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "tsv", None),
+                                 ("ASK { ?s a akg:Proposal }", "json", None),
+                                 ("CONSTRUCT { ?s a akg:Proposal } WHERE { ?s a akg:Proposal }", "nt", 2)]:
+            ours = sq.open_stream(store, text, fmt=fmt, limit=limit, pool=child)
+            theirs = sq.open_stream(store, text, fmt=fmt, limit=limit, pool=pool)
+            assert (ours.type, ours.vars, ours.read(), ours.truncated) == \
+                   (theirs.type, theirs.vars, theirs.read(), theirs.truncated), (text, fmt)
+        for bad in ["SELEC * { ?s ?p ?o }", "SELECT * { ?s ?p ?o }"]:
+            errors = []
+            for runner in (child, pool):
+                try:
+                    sq.open_stream(store, bad, fmt="ttl", pool=runner).read()
+                except QueryError as exc:
+                    errors.append(str(exc))
+            assert len(errors) == 2 and errors[0] == errors[1], errors
+    def children():  # this process's child processes (Linux), zombies included
+        path = f"/proc/self/task/{os.getpid()}/children"
+        return set(open(path).read().split()) if os.path.exists(path) else set()
+
+    before = children()
+    start = time.monotonic()
+    with pytest.raises(QueryError, match="timeout"):
+        sq.open_stream(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                       timeout=1, pool=child).read()
+    assert time.monotonic() - start < 10
+    assert children() <= before  # the killed child was reaped: no process left behind
