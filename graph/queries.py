@@ -116,9 +116,17 @@ def _name_graph(store):
     return store.nx if index is None else _Names(store, index)
 
 
+def _term(make, value, what: str):
+    try:
+        return make()
+    except ValueError:  # pyoxigraph refuses it (a bad IRI, text that is not Unicode)
+        raise QueryError(f"{what} for a parameter: {value!r}") from None
+
+
 def bindings(store, q: NamedQuery, pairs) -> dict:
-    """Turn ``--param`` values into rdflib terms (by variable), to bind with :func:`alignkg.sparql.bind`."""
-    from rdflib import Literal, URIRef, Variable
+    """Turn ``--param`` values into RDF terms (pyoxigraph's; no rdflib on a query's way), by variable
+    name, to bind with :func:`alignkg.sparql.bind`."""
+    import pyoxigraph as ox
 
     from .resolve import resolve
 
@@ -132,18 +140,18 @@ def bindings(store, q: NamedQuery, pairs) -> dict:
         value = given.get(p.name, p.default)
         if value is None:
             raise AlignKGError(f"query {q.name!r} needs --param {p.name}=... ({p.description})")
-        if p.type == "name":
-            term = URIRef(resolve(_name_graph(store), value))
-        elif p.type == "iri":
-            term = URIRef(value)
+        if p.type in ("name", "iri"):
+            iri = resolve(_name_graph(store), value) if p.type == "name" else value
+            term = _term(lambda: ox.NamedNode(iri), iri, "not a valid IRI")
         elif p.type == "integer":
             try:
-                term = Literal(int(value))
+                number = int(value)
             except ValueError:
                 raise AlignKGError(f"--param {p.name}: {value!r} is not an integer") from None
+            term = ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         else:
-            term = Literal(value)
-        out[Variable(p.name)] = term
+            term = _term(lambda: ox.Literal(value), value, "text that is not valid Unicode")
+        out[p.name] = term
     return out
 
 

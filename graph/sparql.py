@@ -25,6 +25,19 @@ from .errors import QueryError
 from .output import Result
 
 MAX_QUERY = 100_000
+#: :data:`alignkg.namespace.PREFIXES` as plain strings, so that a query's way from the command line
+#: to the engine imports no rdflib (tests/test_sparql.py checks the two tables agree)
+PREFIX_IRIS = {
+    "akg": "https://w3id.org/alignkg#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
 _UPDATE = re.compile(
     r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
     r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -531,15 +544,12 @@ def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=
     RDF one (nt, ttl, jsonld) for CONSTRUCT/DESCRIBE. ``timeout`` (seconds, None
     for no limit) covers parsing and evaluation; ``limit`` caps rows or triples.
     """
-    from .namespace import PREFIXES
-
     form = check(text)
     final = bind(text, bindings)
     if bindings:
         check(final)
     pool = pool or runner(source)
-    payload = {"query": final, "format": fmt, "limit": limit, "kind": form,
-               "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+    payload = {"query": final, "format": fmt, "limit": limit, "kind": form, "prefixes": PREFIX_IRIS}
     stream = Stream(pool.run(payload, timeout))
     stream.timeout = timeout or 0.0
     return stream

@@ -226,3 +226,32 @@ def test_forked_child_answers_byte_for_byte_like_a_worker_and_stops_at_the_timeo
                        timeout=1, pool=child).read()
     assert time.monotonic() - start < 10
     assert children() <= before  # the killed child was reaped: no process left behind
+
+
+def test_plain_prefix_table_is_the_namespace_table():
+    """The query path's rdflib-free copy of the prefixes says exactly what alignkg.namespace says."""
+    from alignkg.namespace import PREFIXES
+    from alignkg.sparql import PREFIX_IRIS
+
+    assert PREFIX_IRIS == {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def test_a_named_query_imports_neither_rdflib_nor_networkx_on_its_way_to_json(run):
+    """Warm, a named query with a text parameter streamed as JSON loads neither library (0.1-0.2 s of
+    start-up each, more than many queries take), and answers what the in-process CLI answers."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    args = ["query", "derived-claims", "--param", "relation=adapted from", "--format", "json"]
+    expected = run(*args)  # also fills the cache
+    assert expected.code == 0, expected
+    proc = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "cli.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == expected.json
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "pyoxigraph" in loaded or "alignkg.sparql" in loaded, proc.stderr[-500:]
+    assert not {m for m in loaded if m.split(".")[0] in ("rdflib", "networkx")}, sorted(loaded)
