@@ -13,7 +13,9 @@ turned into an RDF term, written by :func:`term_text` in N-Triples syntax
 so the local engine and any remote endpoint run the very same query text.
 
 Queries run in worker processes (:mod:`alignkg.workers`) with a hard timeout
-that covers parsing and evaluation; large answers stream.
+that covers parsing and evaluation; large answers stream. A process's first
+query runs in a child forked from it (:func:`runner`), later ones in a pool of
+workers it keeps: a command line then pays for no second interpreter.
 """
 
 from __future__ import annotations
