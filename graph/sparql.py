@@ -442,18 +442,17 @@ _ASKED = [0]  # queries this process has started through runner()
 
 
 def runner(source):
-    """What runs a query of ``source`` when the caller brings no pool.
+    """What runs a query of ``source`` when the caller brings no pool: a :class:`_Child` or a pool.
 
-    The first query of a single-threaded process on a POSIX system runs in a forked child
+    The first query of a single-threaded process on Linux runs in a forked child
     (:class:`_Child`): a command line asks one query, and a pool's fresh interpreter would cost
     more than the query itself on a warm store. From the second query on, or with threads
     about (a server), the process gets a pool of workers (:func:`pool_for`) that it reuses.
     """
-    import os
     import threading
 
     _ASKED[0] += 1
-    if _ASKED[0] == 1 and not _POOLS and hasattr(os, "fork") and threading.active_count() == 1:
+    if _ASKED[0] == 1 and not _POOLS and sys.platform.startswith("linux") and threading.active_count() == 1:
         return _Child(_store_dir(source))
     return pool_for(source)
 
