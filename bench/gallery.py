@@ -56,7 +56,7 @@ def _process(argv, env=None) -> tuple:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
-def figures(data: list[str], runs: int = 3, timeout: float = 30.0) -> list[str]:
+def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | None = None) -> list[str]:
     """Every gallery query, warm, as whole processes: alignkg against bare pyoxigraph; printable lines.
 
     For each query (default parameters): the median wall time of ``alignkg query NAME --format
@@ -75,6 +75,9 @@ def figures(data: list[str], runs: int = 3, timeout: float = 30.0) -> list[str]:
         Runs of each side; the median is printed.
     timeout : float
         The query timeout passed to alignkg, in seconds.
+    env : dict, optional
+        The environment to measure in (``ALIGNKG_CACHE_DIR`` above all, as ``bench/scale.py``
+        keeps one cache per size); this process's own by default.
 
     Returns
     -------
@@ -87,6 +90,15 @@ def figures(data: list[str], runs: int = 3, timeout: float = 30.0) -> list[str]:
     >>> lines[0].split()[:2]  # doctest: +SKIP
     ['gallery', 'query']
     """
+    if env is not None:  # this process opens the store too (the bound texts, the store's path)
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            return figures(data, runs, timeout)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     import json
     import statistics
 
