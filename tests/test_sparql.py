@@ -255,3 +255,39 @@ def test_a_named_query_imports_neither_rdflib_nor_networkx_on_its_way_to_json(ru
     loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "pyoxigraph" in loaded or "alignkg.sparql" in loaded, proc.stderr[-500:]
     assert not {m for m in loaded if m.split(".")[0] in ("rdflib", "networkx")}, sorted(loaded)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+def test_a_named_query_on_a_damaged_name_index_rebuilds_and_answers(tmp_path, damage):
+    """Name parameters are looked up in names.sqlite alone (not the projection); that file is still
+    checked against its recorded digest: a damaged one is discarded and rebuilt, the answer unchanged."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path)}
+    argv = [sys.executable, str(ROOT / "cli.py"), "query", "direct-dependents", "--param", "target=HCH",
+            "--format", "json"]
+
+    def cli():
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+
+    first = cli()
+    assert (first.returncode, first.stderr) == (0, ""), first.stderr
+    [entry] = [p for p in tmp_path.iterdir() if p.is_dir() and (p / "meta.json").exists()]
+    names = entry / "names.sqlite"
+    data = bytearray(names.read_bytes())
+    if damage == "truncated":
+        del data[len(data) // 2:]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    names.write_bytes(bytes(data))
+    second = cli()
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert second.stderr.startswith("alignkg: note: discarded a damaged cache entry"), second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+    third = cli()
+    assert (third.returncode, third.stdout, third.stderr) == (0, first.stdout, "")
