@@ -398,6 +398,8 @@ class _Child:
             try:
                 os.close(read_end)
                 os.close(lifeline)
+                if not os.environ.get("ALIGNKG_DEBUG"):  # as a worker's: a crash must not write to the user's
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # stderr; the parent reports it in one line
                 workers._die_with_parent(parent, lifeline_read)
                 import pyoxigraph as ox
 

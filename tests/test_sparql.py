@@ -291,3 +291,11 @@ def test_a_named_query_on_a_damaged_name_index_rebuilds_and_answers(tmp_path, da
     assert len(second.stderr.strip().splitlines()) == 1
     third = cli()
     assert (third.returncode, third.stdout, third.stderr) == (0, first.stdout, "")
+
+
+def test_a_query_that_crashes_the_engine_is_one_line(run_process, tmp_path):
+    """A group nested 20,000 deep overflows the engine's stack in the query's process (a command's
+    first query: the forked child): the command still says so in one line, exit 2."""
+    q = tmp_path / "deep.rq"
+    q.write_text("SELECT * WHERE { " + "{ " * 20000 + "?s ?p ?o" + " }" * 20000 + " }")
+    assert_clean_error(run_process("sparql", "--file", q, "--format", "json"), "query")
