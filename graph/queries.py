@@ -117,6 +117,16 @@ def _name_graph(store):
 
 
 def _term(make, value, what: str):
+    """``make()``, an RDF term for a parameter, or a :class:`QueryError` saying ``what`` is wrong with ``value``.
+
+    >>> import pyoxigraph as ox
+    >>> _term(lambda: ox.NamedNode("urn:a"), "urn:a", "not a valid IRI")
+    <NamedNode value=urn:a>
+    >>> _term(lambda: ox.NamedNode("urn:a b"), "urn:a b", "not a valid IRI")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    alignkg.errors.QueryError: not a valid IRI for a parameter: 'urn:a b'
+    """
     try:
         return make()
     except ValueError:  # pyoxigraph refuses it (a bad IRI, text that is not Unicode)

@@ -434,10 +434,11 @@ class _FrameReader:
     def __init__(self, fd: int):
         self.fd, self.buf = fd, bytearray()
 
-    from .workers import Worker as _Worker
+    def frames(self, deadline):
+        """Yield ``(kind, payload)`` frames until ``Z`` or ``E``; :class:`alignkg.workers.Timeout` past ``deadline``."""
+        from .workers import Worker
 
-    frames = _Worker.frames
-    del _Worker
+        return Worker.frames(self, deadline)
 
 
 _ASKED = [0]  # queries this process has started through runner()
