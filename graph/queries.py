@@ -97,9 +97,46 @@ def _parse_params(pairs) -> dict:
     return out
 
 
+class _Names:
+    """What :func:`alignkg.resolve.resolve` reads of a graph, with names looked up in the store's
+    name index alone: the whole projection is read only for an ambiguous or unknown name, whose
+    message lists labels. A query's parameters then cost one index lookup, not the projection."""
+
+    def __init__(self, store, index):
+        self._store, self.graph = store, {"_name_index": index}
+
+    @property
+    def nodes(self):
+        return self._store.nx.nodes
+
+
+def _name_graph(store):
+    """The graph names resolve against: the name index alone when the store has one (see :class:`_Names`)."""
+    index = getattr(store, "names", None)
+    return store.nx if index is None else _Names(store, index)
+
+
+def _term(make, value, what: str):
+    """``make()``, an RDF term for a parameter, or a :class:`QueryError` saying ``what`` is wrong with ``value``.
+
+    >>> import pyoxigraph as ox
+    >>> _term(lambda: ox.NamedNode("urn:a"), "urn:a", "not a valid IRI")
+    <NamedNode value=urn:a>
+    >>> _term(lambda: ox.NamedNode("urn:a b"), "urn:a b", "not a valid IRI")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    alignkg.errors.QueryError: not a valid IRI for a parameter: 'urn:a b'
+    """
+    try:
+        return make()
+    except ValueError:  # pyoxigraph refuses it (a bad IRI, text that is not Unicode)
+        raise QueryError(f"{what} for a parameter: {value!r}") from None
+
+
 def bindings(store, q: NamedQuery, pairs) -> dict:
-    """Turn ``--param`` values into rdflib terms for ``initBindings``."""
-    from rdflib import Literal, URIRef, Variable
+    """Turn ``--param`` values into RDF terms (pyoxigraph's; no rdflib on a query's way), by variable
+    name, to bind with :func:`alignkg.sparql.bind`."""
+    import pyoxigraph as ox
 
     from .resolve import resolve
 
@@ -113,18 +150,18 @@ def bindings(store, q: NamedQuery, pairs) -> dict:
         value = given.get(p.name, p.default)
         if value is None:
             raise AlignKGError(f"query {q.name!r} needs --param {p.name}=... ({p.description})")
-        if p.type == "name":
-            term = URIRef(resolve(store.nx, value))
-        elif p.type == "iri":
-            term = URIRef(value)
+        if p.type in ("name", "iri"):
+            iri = resolve(_name_graph(store), value) if p.type == "name" else value
+            term = _term(lambda: ox.NamedNode(iri), iri, "not a valid IRI")
         elif p.type == "integer":
             try:
-                term = Literal(int(value))
+                number = int(value)
             except ValueError:
                 raise AlignKGError(f"--param {p.name}: {value!r} is not an integer") from None
+            term = ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         else:
-            term = Literal(value)
-        out[Variable(p.name)] = term
+            term = _term(lambda: ox.Literal(value), value, "text that is not valid Unicode")
+        out[p.name] = term
     return out
 
 

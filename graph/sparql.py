@@ -13,7 +13,9 @@ turned into an RDF term, written by :func:`term_text` in N-Triples syntax
 so the local engine and any remote endpoint run the very same query text.
 
 Queries run in worker processes (:mod:`alignkg.workers`) with a hard timeout
-that covers parsing and evaluation; large answers stream.
+that covers parsing and evaluation; large answers stream. A process's first
+query runs in a child forked from it (:func:`runner`), later ones in a pool of
+workers it keeps: a command line then pays for no second interpreter.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from .errors import QueryError
 from .output import Result
 
 MAX_QUERY = 100_000
+#: :data:`alignkg.namespace.PREFIXES` as plain strings, so that a query's way from the command line
+#: to the engine imports no rdflib (tests/test_sparql.py checks the two tables agree)
+PREFIX_IRIS = {
+    "akg": "https://w3id.org/alignkg#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
 _UPDATE = re.compile(
     r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
     r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -49,16 +64,39 @@ def query_text(query: str | None, query_file: str | None) -> str:
     return query
 
 
+def _name_class(members: str) -> str:
+    """The regex class of ``members`` (characters below U+00C0) and of U+00C0-U+FFFF, as its complement.
+
+    Both forms match the same characters; the complement compiles in a tenth of the time (Python
+    builds a bitmap of every character of a range up to U+FFFF), which every command pays once.
+
+    >>> import re
+    >>> c = re.compile(_name_class("ab"))
+    >>> [bool(c.match(x)) for x in "ab\u00c0\uffffc\u00b6\U00010000"]
+    [True, True, True, True, False, False, False]
+    """
+    skip = "".join(f"\\x{i:02x}" for i in range(0xC0) if chr(i) not in members)
+    return f"[^{skip}\\U00010000-\\U0010FFFF]"
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+# SPARQL's name characters, as [0-9A-Za-z_\u00B7\u00C0-\uFFFF] and so on (tests/test_sparql.py checks each)
+_VAR_CHAR = _name_class(_DIGITS + _LETTERS + "_\u00b7")
+_BNODE_CHAR = _name_class(_DIGITS + _LETTERS + "_-.\u00b7")
+_PREFIX_START = _name_class(_LETTERS)
+_LOCAL_CHAR = _name_class(_DIGITS + _LETTERS + "_:-.\u00b7")
+
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][0-9A-Za-z_\u00B7\u00C0-\uFFFF]+)
+  | (?P<var>[?$]""" + _VAR_CHAR + r"""+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<bnode>_:[0-9A-Za-z_\-.\u00B7\u00C0-\uFFFF]*)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][0-9A-Za-z_\-.\u00B7\u00C0-\uFFFF]*)?:(?:[0-9A-Za-z_:\-.\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\.)*)
+  | (?P<bnode>_:""" + _BNODE_CHAR + r"""*)
+  | (?P<pname>(?:""" + _PREFIX_START + _BNODE_CHAR + r"""*)?:(?:""" + _LOCAL_CHAR + r"""|%[0-9A-Fa-f]{2}|\\.)*)
   | (?P<word>[A-Za-z_][0-9A-Za-z_]*)
   | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
   | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
@@ -364,6 +402,100 @@ def pool_for(source, size: int = 1):
     return _POOLS[key]
 
 
+class _Child:
+    """One query in a child forked from this process, for a process that asks one query only.
+
+    A pool's worker is a fresh interpreter that must start, import pyoxigraph and open the
+    store before it reads the query, all after this process has done the same work of its own;
+    a fork starts from this process as it is, so only the store's opening is left. The child
+    runs the very code of a worker (:func:`alignkg.workers.answer`) and writes the same frames
+    to a pipe; the timeout is as hard (the child is killed at the deadline) and the child dies
+    with this process like a worker (``PR_SET_PDEATHSIG`` and a lifeline pipe).
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def run(self, payload: dict, timeout: float | None):
+        """Yield the frames of one answer, like :meth:`alignkg.workers.Pool.run`."""
+        import os
+        import signal
+        import time
+
+        from . import workers
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        read_end, write_end = os.pipe()
+        lifeline_read, lifeline = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: answer, then leave without running any of the parent's exit code
+            code = 3
+            try:
+                os.close(read_end)
+                os.close(lifeline)
+                if not os.environ.get("ALIGNKG_DEBUG"):  # as a worker's: a crash must not write to the user's
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # stderr; the parent reports it in one line
+                workers._die_with_parent(parent, lifeline_read)
+                import pyoxigraph as ox
+
+                out = os.fdopen(write_end, "wb")
+                workers.answer(ox.Store.read_only(self.path), payload, out)
+                out.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        os.close(lifeline_read)
+        reader = _FrameReader(read_end)
+        done = False
+        try:
+            for kind, data in reader.frames(deadline):
+                done = done or kind in (b"Z", b"E")
+                yield kind, data
+        finally:
+            if not done:  # timed out, died, or the reader stopped mid-answer
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            os.close(lifeline)
+
+
+class _FrameReader:
+    """Reads a worker's frames from a pipe (the reading code of :class:`alignkg.workers.Worker`)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buf = fd, bytearray()
+
+    def frames(self, deadline):
+        """Yield ``(kind, payload)`` frames until ``Z`` or ``E``; :class:`alignkg.workers.Timeout` past ``deadline``."""
+        from .workers import Worker
+
+        return Worker.frames(self, deadline)
+
+
+_ASKED = [0]  # queries this process has started through runner()
+
+
+def runner(source):
+    """What runs a query of ``source`` when the caller brings no pool: a :class:`_Child` or a pool.
+
+    The first query of a single-threaded process on Linux runs in a forked child
+    (:class:`_Child`): a command line asks one query, and a pool's fresh interpreter would cost
+    more than the query itself on a warm store. From the second query on, or with threads
+    about (a server), the process gets a pool of workers (:func:`pool_for`) that it reuses.
+    """
+    import threading
+
+    _ASKED[0] += 1
+    if _ASKED[0] == 1 and not _POOLS and sys.platform.startswith("linux") and threading.active_count() == 1:
+        return _Child(_store_dir(source))
+    return pool_for(source)
+
+
 def new_pool(source, size: int = 1):
     """A pool of ``size`` workers of its own on ``source`` (the caller closes it)."""
     from .workers import Pool
@@ -452,15 +584,12 @@ def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=
     RDF one (nt, ttl, jsonld) for CONSTRUCT/DESCRIBE. ``timeout`` (seconds, None
     for no limit) covers parsing and evaluation; ``limit`` caps rows or triples.
     """
-    from .namespace import PREFIXES
-
     form = check(text)
     final = bind(text, bindings)
     if bindings:
         check(final)
-    pool = pool or pool_for(source)
-    payload = {"query": final, "format": fmt, "limit": limit, "kind": form,
-               "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+    pool = pool or runner(source)
+    payload = {"query": final, "format": fmt, "limit": limit, "kind": form, "prefixes": PREFIX_IRIS}
     stream = Stream(pool.run(payload, timeout))
     stream.timeout = timeout or 0.0
     return stream

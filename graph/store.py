@@ -631,6 +631,21 @@ class Store:
             return pyoxigraph.Store.read_only(str(self.ox_path))
 
     @cached_property
+    def names(self):
+        """The name index alone (a :class:`graph.graphio.NameIndex`), for name lookups that need
+        nothing else; None when the projection is in memory anyway (use :attr:`nx`) or the index
+        fails its check (:attr:`nx` then rebuilds the entry)."""
+        entry = self._ensure()
+        if self._built_graph is not None or "nx" in self.__dict__ or self._meta is None:
+            return None
+        from .graphio import NameIndex
+
+        try:
+            return NameIndex(entry.names_file, _read_verified(entry.names_file, *self._meta["files"]["names.sqlite"]))
+        except CacheEntryError:
+            return None
+
+    @cached_property
     def nx(self):
         """The networkx projection (see :mod:`graph.project`), with its name index."""
         entry = self._ensure()

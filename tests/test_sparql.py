@@ -183,3 +183,133 @@ def test_bind_substitutes_terms_and_keeps_columns():
         bind("SELECT ?v WHERE { VALUES ?v { 1 } }", {"v": Literal(1)})
     with pytest.raises(QueryError):
         bind("ASK { ?s ?p ?v }", {"v": Literal("x", datatype="urn:x> } ; DROP ALL ; <urn:y")})
+
+
+def test_forked_child_answers_byte_for_byte_like_a_worker_and_stops_at_the_timeout():
+    """A process's first query runs in a forked child (alignkg.sparql._Child), later ones in a pool's
+    worker: every format, the --limit cut and the errors are the same bytes, and the timeout is hard."""
+    import os
+    import time
+
+    from alignkg import sparql as sq
+    from alignkg.errors import QueryError
+    from alignkg.store import Store
+
+    store = Store()
+    child = sq._Child(sq._store_dir(store))
+    with sq.new_pool(store) as pool:
+        for text, fmt, limit in [("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "json", None),
+                                 ("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "csv", 3),
+                                 ("SELECT ?s ?l WHERE { ?s a akg:Proposal ; rdfs:label ?l } ORDER BY ?s", "tsv", None),
+                                 ("ASK { ?s a akg:Proposal }", "json", None),
+                                 ("CONSTRUCT { ?s a akg:Proposal } WHERE { ?s a akg:Proposal }", "nt", 2)]:
+            ours = sq.open_stream(store, text, fmt=fmt, limit=limit, pool=child)
+            theirs = sq.open_stream(store, text, fmt=fmt, limit=limit, pool=pool)
+            assert (ours.type, ours.vars, ours.read(), ours.truncated) == \
+                   (theirs.type, theirs.vars, theirs.read(), theirs.truncated), (text, fmt)
+        for bad in ["SELEC * { ?s ?p ?o }", "SELECT * { ?s ?p ?o }"]:
+            errors = []
+            for runner in (child, pool):
+                try:
+                    sq.open_stream(store, bad, fmt="ttl", pool=runner).read()
+                except QueryError as exc:
+                    errors.append(str(exc))
+            assert len(errors) == 2 and errors[0] == errors[1], errors
+    def children():  # this process's child processes (Linux), zombies included
+        path = f"/proc/self/task/{os.getpid()}/children"
+        return set(open(path).read().split()) if os.path.exists(path) else set()
+
+    before = children()
+    start = time.monotonic()
+    with pytest.raises(QueryError, match="timeout"):
+        sq.open_stream(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                       timeout=1, pool=child).read()
+    assert time.monotonic() - start < 10
+    assert children() <= before  # the killed child was reaped: no process left behind
+
+
+def test_plain_prefix_table_is_the_namespace_table():
+    """The query path's rdflib-free copy of the prefixes says exactly what alignkg.namespace says."""
+    from alignkg.namespace import PREFIXES
+    from alignkg.sparql import PREFIX_IRIS
+
+    assert PREFIX_IRIS == {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def test_a_named_query_imports_neither_rdflib_nor_networkx_on_its_way_to_json(run):
+    """Warm, a named query with a text parameter streamed as JSON loads neither library (0.1-0.2 s of
+    start-up each, more than many queries take), and answers what the in-process CLI answers."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    args = ["query", "derived-claims", "--param", "relation=adapted from", "--format", "json"]
+    expected = run(*args)  # also fills the cache
+    assert expected.code == 0, expected
+    proc = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "cli.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == expected.json
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "pyoxigraph" in loaded or "alignkg.sparql" in loaded, proc.stderr[-500:]
+    assert not {m for m in loaded if m.split(".")[0] in ("rdflib", "networkx")}, sorted(loaded)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+def test_a_named_query_on_a_damaged_name_index_rebuilds_and_answers(tmp_path, damage):
+    """Name parameters are looked up in names.sqlite alone (not the projection); that file is still
+    checked against its recorded digest: a damaged one is discarded and rebuilt, the answer unchanged."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path)}
+    argv = [sys.executable, str(ROOT / "cli.py"), "query", "direct-dependents", "--param", "target=HCH",
+            "--format", "json"]
+
+    def cli():
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+
+    first = cli()
+    assert (first.returncode, first.stderr) == (0, ""), first.stderr
+    [entry] = [p for p in tmp_path.iterdir() if p.is_dir() and (p / "meta.json").exists()]
+    names = entry / "names.sqlite"
+    data = bytearray(names.read_bytes())
+    if damage == "truncated":
+        del data[len(data) // 2:]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    names.write_bytes(bytes(data))
+    second = cli()
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert second.stderr.startswith("alignkg: note: discarded a damaged cache entry"), second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+    third = cli()
+    assert (third.returncode, third.stdout, third.stderr) == (0, first.stdout, "")
+
+
+def test_a_query_that_crashes_the_engine_is_one_line(run_process, tmp_path):
+    """A group nested 20,000 deep overflows the engine's stack in the query's process (a command's
+    first query: the forked child): the command still says so in one line, exit 2."""
+    q = tmp_path / "deep.rq"
+    q.write_text("SELECT * WHERE { " + "{ " * 20000 + "?s ?p ?o" + " }" * 20000 + " }")
+    assert_clean_error(run_process("sparql", "--file", q, "--format", "json"), "query")
+
+
+def test_the_lexers_name_classes_are_sparqls_over_every_code_point():
+    """The lexer writes its name-character classes as complements (they compile ten times faster):
+    each matches exactly the characters of the plain class, over every Unicode code point."""
+    import re
+
+    from alignkg import sparql as sq
+
+    spec = {sq._VAR_CHAR: r"[0-9A-Za-z_\u00B7\u00C0-\uFFFF]", sq._BNODE_CHAR: r"[0-9A-Za-z_\-.\u00B7\u00C0-\uFFFF]",
+            sq._PREFIX_START: r"[A-Za-z\u00C0-\uFFFF]", sq._LOCAL_CHAR: r"[0-9A-Za-z_:\-.\u00B7\u00C0-\uFFFF]"}
+    everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+    for ours, plain in spec.items():
+        assert re.sub(ours, "", everything) == re.sub(plain, "", everything), plain
