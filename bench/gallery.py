@@ -56,7 +56,8 @@ def _process(argv, env=None) -> tuple:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
-def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | None = None) -> list[str]:
+def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | None = None,
+            ratios: dict | None = None) -> list[str]:
     """Every gallery query, warm, as whole processes: alignkg against bare pyoxigraph; printable lines.
 
     For each query (default parameters): the median wall time of ``alignkg query NAME --format
@@ -78,6 +79,8 @@ def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | N
     env : dict, optional
         The environment to measure in (``ALIGNKG_CACHE_DIR`` above all, as ``bench/scale.py``
         keeps one cache per size); this process's own by default.
+    ratios : dict, optional
+        Receives ``name -> (wall ratio, inside the timeout, alignkg seconds, pyoxigraph seconds)``.
 
     Returns
     -------
@@ -95,7 +98,7 @@ def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | N
         os.environ.clear()
         os.environ.update(env)
         try:
-            return figures(data, runs, timeout)
+            return figures(data, runs, timeout, ratios=ratios)
         finally:
             os.environ.clear()
             os.environ.update(saved)
@@ -131,6 +134,8 @@ def figures(data: list[str], runs: int = 3, timeout: float = 30.0, env: dict | N
             inside = all(r[2] == 0 for r in a) and max(r[0] for r in a) <= timeout
             ratio = t_ak / t_ox if t_ox else float("inf")
             worst = max(worst, ratio)
+            if ratios is not None:
+                ratios[name] = (ratio, inside, t_ak, t_ox)
             worst_cpu = max(worst_cpu, c_ak / c_ox if c_ox else float("inf"))
             lines.append(f"{name:34} {t_ak:10.2f} {t_ox:13.2f} {ratio:6.2f}x  {'yes' if inside else 'NO':4}"
                          f"  cpu {c_ak:6.2f} s vs {c_ox:6.2f} s {c_ak / c_ox if c_ox else float('inf'):6.2f}x"

@@ -20,8 +20,6 @@ import json
 import sqlite3
 from contextlib import contextmanager
 
-import networkx as nx
-
 GRAPH_FORMAT = "alignkg-graph"
 GRAPH_VERSION = 2
 _RELATION_KEYS = ("relation", "relation_label", "dependency", "hierarchy", "symmetric")
@@ -53,6 +51,7 @@ def dump_graph(G) -> bytes:
 def _dump_graph(G) -> bytes:
     """The projection as compact JSON bytes (see :func:`load_graph`).
 
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("a", iri="a", sections=[{"iri": "s"}])
     >>> G.add_edge("a", "a", key="r", relation="r", relation_label="r", dependency=True, hierarchy=False,
@@ -187,6 +186,8 @@ def _load_graph(data: bytes):
     if not isinstance(doc, dict) or doc.get("format") != GRAPH_FORMAT or doc.get("version") != GRAPH_VERSION:
         raise ValueError("not an alignkg graph")
     sections = doc["sections"]
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     names = []
     node_dict = G._node
@@ -237,6 +238,7 @@ def dump_followed(G, route_conditions=()) -> bytes:
     ``route_conditions`` are ``(u, relation, v, records)`` rows (see
     :func:`graph.answers.route_conditions`).
 
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("p", iri="p", short="p", kind="proposal", label="P", alt_labels=[], number=1, definition="long")
     >>> G.add_node("x", iri="x", short="x", kind="concept", label="X", alt_labels=["ex"])
@@ -431,6 +433,8 @@ def load_followed(data: bytes):
         ids = dict(zip(names, range(len(names))))
         if len(ids) != len(names):
             raise ValueError("a node is listed twice")
+        import networkx as nx
+
         G = nx.MultiDiGraph()
         G._node = _LazyDict(ids, _Fragments(blob, node_ends))
         relations = [(key, attrs) for key, attrs in doc["relations"]]
