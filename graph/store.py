@@ -648,24 +648,33 @@ class Store:
     @cached_property
     def nx(self):
         """The networkx projection (see :mod:`graph.project`), with its name index."""
-        entry = self._ensure()
+        self._ensure()
         if self._built_graph is not None:
             return self._built_graph
-        from .graphio import NameIndex, read_graph
+        from .graphio import read_graph
 
+        G = self._projection("graph.json", read_graph)
+        return G if G is not None else self._built_graph
+
+    def _projection(self, name: str, load):
+        """The entry's projection file ``name`` read by ``load``, with the name index; None when the
+        entry proves damaged (then it is rebuilt, with one note)."""
+        from .graphio import NameIndex
+
+        entry = self._entry
         try:
             files = self._meta["files"]
-            G = read_graph(_read_verified(entry.graph_file, *files["graph.json"]))
+            G = load(_read_verified(entry.root / name, *files[name]))
             data = _read_verified(entry.names_file, *files["names.sqlite"])
             G.graph["_name_index"] = NameIndex(entry.names_file, data)
             return G
         except CacheEntryError as exc:
             reason = str(exc)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-            reason = f"graph.json: {type(exc).__name__}"
+            reason = f"{name}: {type(exc).__name__}"
         note(f"discarded a damaged cache entry ({reason}); rebuilding")
         self._rebuild()
-        return self._built_graph
+        return None
 
     @cached_property
     def followed(self):
@@ -678,23 +687,14 @@ class Store:
         searches along every relation need :attr:`nx` (see :func:`graph.answers.path`).
         When :attr:`nx` is in memory already (built in this process, or loaded), it is :attr:`nx`.
         """
-        entry = self._ensure()
+        self._ensure()
         if self._built_graph is not None or "nx" in self.__dict__:
             return self.nx
-        from .graphio import NameIndex, load_followed
+        from .graphio import load_followed
 
-        try:
-            files = self._meta["files"]
-            G = load_followed(_read_verified(entry.followed_file, *files["followed.json"]))
-            data = _read_verified(entry.names_file, *files["names.sqlite"])
-            G.graph["_name_index"] = NameIndex(entry.names_file, data)
+        G = self._projection("followed.json", load_followed)
+        if G is not None:
             return G
-        except CacheEntryError as exc:
-            reason = str(exc)
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-            reason = f"followed.json: {type(exc).__name__}"
-        note(f"discarded a damaged cache entry ({reason}); rebuilding")
-        self._rebuild()
         return self.nx
 
     @cached_property
