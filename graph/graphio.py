@@ -203,9 +203,18 @@ def _load_graph(data: bytes):
     return G
 
 
-def write_graph(G, path) -> None:
+def _write(path, data: bytes) -> list:
+    """Write ``data`` to ``path``; its record for a cache entry's meta.json: [size, SHA-256]."""
+    import hashlib
+
     with open(path, "wb") as fh:
-        fh.write(dump_graph(G))
+        fh.write(data)
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def write_graph(G, path) -> list:
+    """Write :func:`dump_graph` of ``G`` to ``path``; return its [size, SHA-256]."""
+    return _write(path, dump_graph(G))
 
 
 def read_graph(data: bytes):
@@ -453,12 +462,12 @@ def load_followed(data: bytes):
     return G
 
 
-def write_followed(G, path) -> None:
-    """Write the followed projection of ``G`` (with its route conditions) to ``path``."""
+def write_followed(G, path) -> list:
+    """Write the followed projection of ``G`` (with its route conditions) to ``path``; return its
+    [size, SHA-256]."""
     from .answers import route_conditions
 
-    with open(path, "wb") as fh:
-        fh.write(dump_followed(G, route_conditions(G)))
+    return _write(path, dump_followed(G, route_conditions(G)))
 
 
 def write_names(G, path) -> None:
@@ -469,9 +478,10 @@ def write_names(G, path) -> None:
     con = sqlite3.connect(str(path))
     try:
         con.execute("CREATE TABLE names (key TEXT PRIMARY KEY, matches TEXT NOT NULL) WITHOUT ROWID")
+        encode = json.JSONEncoder().encode  # json.dumps's defaults (ASCII), built once for 300k rows
         con.executemany("INSERT INTO names VALUES (?, ?)",
-                        ((k.encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
-                          json.dumps(v, ensure_ascii=True)) for k, v in index.items()))
+                        ((k if k.isascii() else k.encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+                          encode(v)) for k, v in index.items()))
         con.commit()
     finally:
         con.close()

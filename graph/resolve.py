@@ -38,20 +38,18 @@ def _index(G):
     if cached is not None:
         return cached
     index = {}
-
-    def add(key, iri, rank):
-        slot = index.setdefault(normalise(key), {})
-        slot[iri] = min(rank, slot.get(iri, rank))
-
     for iri, data in G.nodes(data=True):
-        add(iri, iri, 0)
-        add(data["short"], iri, 0)
-        add(data["label"], iri, 0)
-        for alt in data.get("alt_labels", ()):
-            add(alt, iri, 1)
-        local = data["short"].split(":", 1)[-1]
-        add(local, iri, 1)
-        add(local.replace("-", " "), iri, 1)
+        short = data["short"]
+        local = short.split(":", 1)[-1]
+        names = [(iri, 0), (short, 0), (data["label"], 0), *((alt, 1) for alt in data.get("alt_labels", ())),
+                 (local, 1), (local.replace("-", " "), 1)]
+        for name, rank in names:
+            key = normalise(name)
+            slot = index.get(key)
+            if slot is None:
+                index[key] = {iri: rank}
+            elif rank < slot.get(iri, 2):
+                slot[iri] = rank
     G.graph["_name_index"] = index
     return index
 

@@ -513,9 +513,9 @@ class Store:
                 if persist:  # written while the loader's thread fills the store
                     from .graphio import write_followed, write_graph, write_names
 
-                    write_graph(G, entry.graph_file)
+                    records = {"graph.json": write_graph(G, entry.graph_file),
+                               "followed.json": write_followed(G, entry.followed_file)}
                     write_names(G, entry.names_file)
-                    write_followed(G, entry.followed_file)
         except BaseException:
             loader.join(quiet=True)  # the store is thrown away; the parser's message is the one to give
             raise
@@ -532,9 +532,7 @@ class Store:
         meta = {
             "format": "alignkg-cache", "version": CACHE_FORMAT, "key": self.key,
             "created": time.time(),
-            "files": {"graph.json": _file_record(entry.graph_file),
-                      "names.sqlite": _file_record(entry.names_file),
-                      "followed.json": _file_record(entry.followed_file)},
+            "files": {**records, "names.sqlite": _file_record(entry.names_file)},
             "ox": _tree_sizes(entry.ox_dir),
         }
         tmp = entry.meta_file.with_suffix(".tmp")

@@ -88,8 +88,8 @@ def test_directory_and_url_are_refused(run, tmp_path):
 
 def test_warm_start_uses_the_cache_and_skips_rdflib(tmp_path):
     env = {"ALIGNKG_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    probe = ("import sys, runpy; sys.argv = ['cli.py', 'depends-on', 'HCH', '--format', 'json'];"
-             "\ntry: runpy.run_path('cli.py', run_name='__main__')\nexcept SystemExit: pass\n"
+    probe = ("import sys; sys.path.insert(0, '.'); from alignkg.cli import cli\n"  # the command, without the exit
+             "cli.main(['depends-on', 'HCH', '--format', 'json'], prog_name='alignkg', standalone_mode=False)\n"
              "print('RDFLIB' if 'rdflib' in sys.modules else 'NO-RDFLIB', file=sys.stderr)")
     first = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
     second = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)

@@ -550,3 +550,13 @@ def test_a_wrong_digest_under_a_matching_signature_heals_on_the_next_run(tmp_pat
     code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
                          "--data", data)
     assert (code, out, err) == (0, reference, "")
+
+
+def test_a_command_without_a_cache_leaves_no_temporary_store(tmp_path):
+    """The CLI ends without freeing its heap object by object, but still runs its exit handlers:
+    with the cache off, the store built in a temporary directory is removed."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    code, out, err = cli("off", *ARGS, env={"TMPDIR": str(scratch)})
+    assert code == 0 and '"results"' in out and err == ""
+    assert list(scratch.iterdir()) == []
