@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
+import sys
 from contextlib import contextmanager
 
 GRAPH_FORMAT = "alignkg-graph"
@@ -223,7 +224,7 @@ def read_graph(data: bytes):
 
 #: The followed projection: what the reachability answers, and the hints for their empty answers, read of a node.
 FOLLOWED_FORMAT = "alignkg-followed"
-FOLLOWED_VERSION = 1
+FOLLOWED_VERSION = 2
 LIGHT_NODE_KEYS = ("iri", "short", "kind", "label", "alt_labels", "number", "analysed")
 
 
@@ -297,11 +298,48 @@ def dump_followed(G, route_conditions=()) -> bytes:
             raise ValueError("the graph's edges are not grouped by their first node")  # EdgeAttributes bisects
         routes = [[node_ids[u], relation, node_ids[v], records] for u, relation, v, records in route_conditions]
         doc = {"format": FOLLOWED_FORMAT, "version": FOLLOWED_VERSION, "sections": sections,
-               "relations": relations, "nodes": names, "node_ends": node_ends,
-               "edges": {"u": edge_u, "v": edge_v, "relation": edge_rel, "ends": ends,
-                         "in_order": sorted(range(len(edge_v)), key=edge_v.__getitem__)},
+               "relations": relations, "nodes": names, "node_ends": _pack(node_ends),
+               "edges": {"u": _pack(edge_u), "v": _pack(edge_v), "relation": _pack(edge_rel), "ends": _pack(ends),
+                         "in_order": _pack(sorted(range(len(edge_v)), key=edge_v.__getitem__))},
                "route_conditions": routes}
         return b"".join([_json_bytes(doc), b"\n", *fragments])
+
+
+def _pack(numbers) -> str:
+    """A column of integers as base64 of 64-bit little-endian words: inside JSON, a string that
+    parses a hundred times faster than a list of a million numbers.
+
+    >>> _unpack(_pack([0, 7, 2 ** 40])).tolist()
+    [0, 7, 1099511627776]
+    """
+    import base64
+    from array import array
+
+    column = array("q", numbers)
+    if sys.byteorder == "big":
+        column.byteswap()
+    return base64.b64encode(column.tobytes()).decode("ascii")
+
+
+def _unpack(text: str):
+    """The column of :func:`_pack` (an ``array`` of ``int``); ValueError when it is not one."""
+    import base64
+    import binascii
+    from array import array
+
+    if not isinstance(text, str):
+        raise ValueError("a column is not packed")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise ValueError("a column is not base64") from None
+    if len(raw) % 8:
+        raise ValueError("a column is cut short")
+    column = array("q")
+    column.frombytes(raw)
+    if sys.byteorder == "big":
+        column.byteswap()
+    return column
 
 
 class EdgeAttributes:
@@ -435,7 +473,7 @@ def load_followed(data: bytes):
         if not isinstance(doc, dict) or doc.get("format") != FOLLOWED_FORMAT \
                 or doc.get("version") != FOLLOWED_VERSION:
             raise ValueError("not an alignkg followed projection")
-        names, node_ends = doc["nodes"], doc["node_ends"]
+        names, node_ends = doc["nodes"], _unpack(doc["node_ends"])
         blob = data[cut + 1:]
         if len(node_ends) != len(names) or (names and node_ends[-1] > len(blob)):
             raise ValueError("the node columns do not match")
@@ -447,7 +485,7 @@ def load_followed(data: bytes):
         G = nx.MultiDiGraph()
         G._node = _LazyDict(ids, _Fragments(blob, node_ends))
         relations = [(key, attrs) for key, attrs in doc["relations"]]
-        edges = doc["edges"]
+        edges = {key: _unpack(column) for key, column in doc["edges"].items()}
         count = len(edges["u"])
         if not (len(edges["v"]) == len(edges["relation"]) == len(edges["ends"]) == len(edges["in_order"]) == count) \
                 or (count and edges["ends"][-1] != len(blob) - (node_ends[-1] if names else 0)):
