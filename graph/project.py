@@ -411,12 +411,12 @@ def project(source):
         constant = {"relation": relation, "relation_label": label.text(p) or sp.split(":")[-1],
                     "dependency": p in dependency, "hierarchy": p == _BROADER, "symmetric": p in symmetric}
         broader = p == _BROADER
+        bare = {**constant, "sections": None, "rationale": None, "derived": None, "criteria": None}
         for s_key, o_key in sorted(edges):
             info = provenance.get((s_key, p, o_key))
-            attrs = constant.copy()
-            if info is None:
+            attrs = bare.copy()
+            if info is None:  # most edges: only their relation's attributes
                 attrs["sections"] = section_list(s_key) if broader else []
-                attrs["rationale"] = attrs["derived"] = None
                 attrs["criteria"] = []
             else:
                 attrs["sections"] = info["sections"] or (section_list(s_key) if broader else [])
