@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -583,15 +584,9 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
         target = Path(os.path.realpath(path)) if path.is_symlink() else path
         mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
     parent = target.parent if str(target.parent) else Path(".")
-    try:
+    with _directory_errors(parent, "write"):
         if not stat.S_ISDIR(os.stat(parent).st_mode):
             raise OutputError(f"{parent}: is a file, not a directory")
-    except FileNotFoundError:
-        raise OutputError(f"{parent}: no such directory") from None
-    except NotADirectoryError:
-        raise OutputError(f"{parent}: a part of the path is a file, not a directory") from None
-    except OSError as exc:
-        raise OutputError(f"{parent}: cannot write ({exc.strerror or exc})") from None
     limit = _name_max(parent)
     if len(os.fsencode(target.name)) > limit:
         raise OutputError(f"{path}: file name too long ({len(os.fsencode(target.name))} bytes; at most {limit})")
@@ -629,12 +624,22 @@ def ensure_directory(directory: str | Path) -> Path:
     True
     """
     directory = Path(directory)
+    with _directory_errors(directory, "create"):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise OutputError(f"{directory}: is a file, not a directory (maps and exports go there)") from None
+    return directory
+
+
+@contextmanager
+def _directory_errors(directory, verb: str):
+    """Turn an OS error about ``directory`` into one :class:`OutputError` line (``cannot VERB ...``)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(f"{directory}: is a file, not a directory (maps and exports go there)") from None
+        yield
+    except FileNotFoundError:
+        raise OutputError(f"{directory}: no such directory") from None
     except NotADirectoryError:
         raise OutputError(f"{directory}: a part of the path is a file, not a directory") from None
     except OSError as exc:
-        raise OutputError(f"{directory}: cannot create ({exc.strerror or exc})") from None
-    return directory
+        raise OutputError(f"{directory}: cannot {verb} ({exc.strerror or exc})") from None

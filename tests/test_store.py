@@ -31,22 +31,23 @@ def entries(cache: Path) -> list[Path]:
     return sorted(p for p in cache.iterdir() if len(p.name) == 32)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The answer from a fresh cache, and that cache (one entry for the shipped graph)."""
-    cache = tmp_path_factory.mktemp("reference-cache")
-    code, out, err = cli(cache, *ARGS)
+def fresh_answer(tmp_path_factory, name: str, args) -> str:
+    """The answer to ``args`` from a fresh cache of its own."""
+    code, out, err = cli(tmp_path_factory.mktemp(name), *args)
     assert code == 0 and err == "", err
     return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """``depends-on HCH`` from a fresh cache (one entry for the shipped graph)."""
+    return fresh_answer(tmp_path_factory, "reference-cache", ARGS)
 
 
 @pytest.fixture(scope="module")
 def show_reference(tmp_path_factory):
     """``show HCH`` from a fresh cache (a command that reads the whole projection, graph.json)."""
-    cache = tmp_path_factory.mktemp("show-cache")
-    code, out, err = cli(cache, *SHOW)
-    assert code == 0 and err == "", err
-    return out
+    return fresh_answer(tmp_path_factory, "show-cache", SHOW)
 
 
 def snapshot(entry: Path) -> dict:
