@@ -48,9 +48,14 @@ EVALUATION_RULES = {
 }
 
 
-def _above(pairs) -> tuple[dict, dict]:
+def strictly_above(pairs) -> tuple[dict, dict]:
     """Node -> everything strictly above it along the relation of ``pairs`` (transitively, the
-    node itself excluded); and node -> what is directly above it."""
+    node itself excluded, cycles allowed); and node -> what is directly above it.
+
+    >>> above, up = strictly_above([("a", "b"), ("b", "c"), ("c", "a")])
+    >>> sorted(above["a"]), sorted(up["a"])
+    (['b', 'c'], ['b'])
+    """
     up = {}
     for s, o in pairs:
         up.setdefault(s, set()).add(o)
@@ -99,8 +104,8 @@ def entailed(asserted):
     >>> sorted(p.split("#")[1] + " " + o.split("#")[1] for s, p, o in entailed(data))
     ['dependsOn t', 'type Entity', 'usesTechnique t']
     """
-    properties_above, properties_up = _above(asserted.pairs(_SUB_PROPERTY))
-    classes_above, classes_up = _above(asserted.pairs(_SUB_CLASS))
+    properties_above, properties_up = strictly_above(asserted.pairs(_SUB_PROPERTY))
+    classes_above, classes_up = strictly_above(asserted.pairs(_SUB_CLASS))
     supers_of = {}
 
     def supers(p):  # strict super-properties that are IRIs (rdfs7 on a statement with property p)

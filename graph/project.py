@@ -141,20 +141,16 @@ class _Values:
         return best if best is not None else other
 
 
-def _narrower_properties(sub_property) -> dict:
-    """property -> every property strictly below it (transitively), from ``rdfs:subPropertyOf`` values."""
-    parents = {child: {p for p in ps if not is_literal(p)} for child, ps in sub_property.by_subject.items()}
+def _narrower_properties(asserted) -> dict:
+    """property -> every property strictly below it (transitively), from ``rdfs:subPropertyOf``."""
+    from .entail import strictly_above
+
+    above, _ = strictly_above(asserted.pairs(_RDFS + "subPropertyOf"))
     below = {}
-    for child in parents:
-        seen, stack = set(), list(parents[child])
-        while stack:
-            parent = stack.pop()
-            if parent in seen or parent == child:
-                continue
-            seen.add(parent)
-            stack.extend(parents.get(parent, ()))
-        for parent in seen:
-            below.setdefault(parent, set()).add(child)
+    for child, parents in above.items():
+        for parent in parents:
+            if not is_literal(parent):
+                below.setdefault(parent, set()).add(child)
     return below
 
 
@@ -397,7 +393,7 @@ def project(source):
                 edges.add((s, o))
     # data that already holds the RDFS closure (an endpoint fed by push) states each relation
     # also through its super-properties: keep the most specific one, as the asserted data has it
-    narrower = _narrower_properties(sub_property)
+    narrower = _narrower_properties(asserted)
     succ, pred = G._succ, G._pred
     for p in predicates:
         edges = by_predicate[p]

@@ -200,17 +200,18 @@ class _Digests:
             pass
 
     def get(self, path):
-        if self.path is None:
-            return None
-        record = self.known.get(os.path.abspath(path))
+        """(the recorded SHA-256 or None, the file's signature now)."""
         seen = _signature(path)
+        if self.path is None:
+            return None, seen
+        record = self.known.get(os.path.abspath(path))
         if (seen is None or not isinstance(record, list) or len(record) != 2 or record[0] != seen
                 or seen[0] > max_input_bytes()):
-            return None
+            return None, seen
         try:
-            return bytes.fromhex(record[1]) if len(record[1]) == 64 else None
+            return (bytes.fromhex(record[1]) if len(record[1]) == 64 else None), seen
         except (TypeError, ValueError):
-            return None
+            return None, seen
 
     def put(self, path, seen, sha: bytes) -> None:
         if self.path is None or seen is None or seen != _signature(path):
@@ -257,36 +258,32 @@ class _Entry:
 
 
 class _Loader:
-    """Bulk loads of files into a pyoxigraph store, one after another, on a thread of their own.
+    """One bulk load of a file into a pyoxigraph store, on a thread of its own.
 
     pyoxigraph's bulk loader releases the interpreter lock, so the store is
     filled while Python builds the projection.
     """
 
     def __init__(self, store):
-        import queue
-        import threading
-
-        self.store, self.todo, self.error = store, queue.Queue(), None
-        self.thread = threading.Thread(target=self._run, name="alignkg-bulk-load", daemon=True)
-        self.thread.start()
+        self.store, self.error, self.thread = store, None, None
 
     def load(self, path: Path, fmt, base_iri) -> None:
-        self.todo.put((path, fmt, base_iri))
+        import threading
 
-    def _run(self) -> None:
-        while (job := self.todo.get()) is not None:
-            if self.error is None:
-                path, fmt, base_iri = job
-                try:
-                    self.store.bulk_load(path=str(path), format=fmt, base_iri=base_iri)
-                except BaseException as exc:  # noqa: BLE001 - handed to the building thread
-                    self.error = exc
+        self.thread = threading.Thread(target=self._run, args=(path, fmt, base_iri), name="alignkg-bulk-load",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self, path, fmt, base_iri) -> None:
+        try:
+            self.store.bulk_load(path=str(path), format=fmt, base_iri=base_iri)
+        except BaseException as exc:  # noqa: BLE001 - handed to the building thread
+            self.error = exc
 
     def join(self, quiet: bool = False) -> None:
-        """Wait for every load; raise what one of them raised (unless ``quiet``)."""
-        self.todo.put(None)
-        self.thread.join()
+        """Wait for the load; raise what it raised (unless ``quiet``)."""
+        if self.thread is not None:
+            self.thread.join()
         self.store = None  # the builder closes the store next: no reference may keep it open
         if self.error is not None and not quiet:
             raise self.error
@@ -327,9 +324,9 @@ class Store:
             digest.update((here / name).read_bytes())
         known = _Digests(cache_dir())
         for i, path in enumerate(self.paths):
-            sha = known.get(path)
+            sha, seen = known.get(path)
             if sha is None:
-                one, seen = hashlib.sha256(), _signature(path)
+                one = hashlib.sha256()
                 raw = file_digest(path, one)
                 if raw is not None:
                     self._contents[i] = raw
