@@ -523,34 +523,32 @@ def test_an_input_changed_behind_its_recorded_times_is_read_again(tmp_path):
     assert code == 0 and json.loads(out)["label"] == "memo two", err
 
 
+def _depends_on_memo(tmp_path, data):
+    """``depends-on imitative amplification`` with ``data``, in the cache under ``tmp_path``."""
+    return cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json", "--data", data)
+
+
 def test_a_damaged_digest_record_is_ignored(tmp_path):
     data = _data_file(tmp_path)
-    code, reference, _ = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
-                             "--data", data)
+    code, reference, _ = _depends_on_memo(tmp_path, data)
     assert code == 0
     record = tmp_path / "cache" / "digests.json"
     for damage in (b"{not json", b"[1, 2]", json.dumps({str(data): [[1], "zz"]}).encode()):
         record.write_bytes(damage)
-        code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
-                             "--data", data)
-        assert (code, out, err) == (0, reference, "")
+        assert _depends_on_memo(tmp_path, data) == (0, reference, "")
 
 
 def test_a_wrong_digest_under_a_matching_signature_heals_on_the_next_run(tmp_path):
     data = _data_file(tmp_path)
-    code, reference, _ = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
-                             "--data", data)
+    code, reference, _ = _depends_on_memo(tmp_path, data)
     assert code == 0
     record = tmp_path / "cache" / "digests.json"
     known = json.loads(record.read_text())
     known[os.path.abspath(data)][1] = "0" * 64  # as if the file had other contents
     record.write_text(json.dumps(known))
-    code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
-                         "--data", data)
+    code, out, err = _depends_on_memo(tmp_path, data)
     assert code == 2 and "changed while it was being read; run again" in err
-    code, out, err = cli(tmp_path / "cache", "depends-on", "imitative amplification", "--format", "json",
-                         "--data", data)
-    assert (code, out, err) == (0, reference, "")
+    assert _depends_on_memo(tmp_path, data) == (0, reference, "")
 
 
 def test_a_command_without_a_cache_leaves_no_temporary_store(tmp_path):
