@@ -55,56 +55,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .errors import AlignKGError, QueryError
+from .protocol import HOLD, LOOPBACK, MEDIA, AnswerCache, Negotiator, NoCache, error_status, host_allowed
 
-LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 #: Largest request body accepted (bytes); checked while the body is read.
 MAX_BODY = 1 << 20
-#: Bytes of an answer held back to learn whether it was cut before the headers go out.
-_HOLD = 4 << 20
-
-
-class AnswerCache:
-    """Answers by (query text, bound terms, format), least recently used first out.
-
-    The served graph never changes while the server runs, so an answer computed
-    once is the answer; only complete answers of at most ``max_entry`` bytes are
-    kept, ``max_total`` bytes in all.
-    """
-
-    def __init__(self, max_total=64 << 20, max_entry=1 << 20):
-        from collections import OrderedDict
-
-        self.entries, self.size = OrderedDict(), 0
-        self.max_total, self.max_entry = max_total, max_entry
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-                return value[0]
-        return None
-
-    def put(self, key, value, size):
-        if size > self.max_entry:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = (value, size)
-            self.size += size
-            while self.size > self.max_total:
-                _, (_, dropped) = self.entries.popitem(last=False)
-                self.size -= dropped
-
-
-class _NoCache:
-    def get(self, key):
-        return None
-
-    def put(self, key, value, size):
-        pass
 
 
 class _Request(Request):
@@ -112,19 +66,6 @@ class _Request(Request):
     max_form_memory_size = MAX_BODY
     max_form_parts = 100
 
-#: Media type -> (format for graph.sparql.serialize, kind of answer it fits).
-MEDIA = {
-    "application/sparql-results+json": ("json", "results"),
-    "application/json": ("json", "results"),
-    "application/sparql-results+xml": ("xml", "results"),
-    "application/xml": ("xml", "results"),
-    "text/csv": ("csv", "results"),
-    "text/tab-separated-values": ("tsv", "results"),
-    "text/turtle": ("ttl", "graph"),
-    "application/n-triples": ("nt", "graph"),
-    "application/ld+json": ("jsonld", "graph"),
-}
-DEFAULT_MEDIA = {"results": "application/sparql-results+json", "graph": "text/turtle"}
 _SPARQL_METHODS = frozenset({"GET", "HEAD", "POST"})
 _TEMPLATE = Path(__file__).parent / "templates" / "explorer.html"
 
@@ -143,7 +84,7 @@ class Endpoint:
         self.store, self.timeout, self.limit = store, timeout, limit
         self.cors = ("*",) if cors is True else tuple(cors or ())
         self.body_timeout, self.reaper = body_timeout, reaper
-        self.cache = AnswerCache(cache_bytes) if cache_bytes else _NoCache()
+        self.cache = AnswerCache(cache_bytes) if cache_bytes else NoCache()
         self.allowed_hosts = LOOPBACK if host in (None, "127.0.0.1", "localhost", "::1") else None
         self.urls = Map([
             Rule("/", endpoint="explorer"),
@@ -153,7 +94,7 @@ class Endpoint:
             Rule("/query/<name>", endpoint="named"),
             Rule("/map", endpoint="map"),
         ])
-        self._media: dict = {}  # (Accept header, kind of answer) -> negotiated media type (or None: 406)
+        self._media = Negotiator()  # (Accept header, kind of answer) -> negotiated media type (or None: 406)
         self.pool = new_pool(store, size=workers)  # the store is loaded, and the workers started, before serving
 
     # -- plumbing -----------------------------------------------------------
@@ -178,8 +119,7 @@ class Endpoint:
     @_Request.application
     def wsgi(self, request):
         try:
-            if self.allowed_hosts is not None and request.host.rsplit(":", 1)[0] not in self.allowed_hosts \
-                    and request.host not in self.allowed_hosts:
+            if not host_allowed(request.host, self.allowed_hosts):
                 return self._text(403, "Host not allowed: this endpoint answers only loopback names "
                                        "(start it with --host to expose it)")
             foreign = self._foreign(request)
@@ -193,7 +133,7 @@ class Endpoint:
         except HTTPException as exc:
             response = self._text(exc.code, exc.description or exc.name)
         except QueryError as exc:
-            response = self._text(503 if "timeout" in str(exc) else 400, str(exc))
+            response = self._text(error_status(str(exc)), str(exc))
         except AlignKGError as exc:
             response = self._text(400, str(exc))
         if "*" in self.cors:
@@ -208,39 +148,13 @@ class Endpoint:
     def _text(status, message):
         return Response(message + "\n", status=status, mimetype="text/plain")
 
-    def _negotiate(self, request, kind):
-        """The media type of the answer for the request's ``Accept`` header (remembered per header), or None."""
-        accept = request.environ.get("HTTP_ACCEPT")
-        key = (accept, kind)
-        try:
-            return self._media[key]
-        except KeyError:
-            pass
-        media = self._best_media(request, kind)
-        if accept is None or len(accept) <= 1024:
-            if len(self._media) >= 256:
-                self._media.clear()
-            self._media[key] = media
-        return media
-
-    @staticmethod
-    def _best_media(request, kind):
-        offers = [m for m, (_, k) in MEDIA.items() if k == kind]
-        best = request.accept_mimetypes.best_match(offers, default=None) if request.accept_mimetypes else None
-        if best is None:
-            if request.accept_mimetypes and not request.accept_mimetypes.accept_html and \
-                    "*/*" not in str(request.accept_mimetypes) and str(request.accept_mimetypes):
-                return None
-            best = DEFAULT_MEDIA[kind]
-        return best
-
     def _answer(self, request, text, bindings=None):
         """Run a query and answer in the negotiated format; large answers stream."""
         from . import sparql as sq
 
         form = sq.check(text)
         kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
-        media = self._negotiate(request, kind)
+        media = self._media(request.environ.get("HTTP_ACCEPT"), kind)
         if media is None:
             return self._text(406, f"cannot answer in {request.headers.get('Accept')}; offered: "
                                    + ", ".join(m for m, (_, k) in MEDIA.items() if k == kind))
@@ -262,7 +176,7 @@ class Endpoint:
             for chunk in chunks:
                 held.append(chunk)
                 size += len(chunk)
-                if size > _HOLD:
+                if size > HOLD:
                     break
             else:
                 chunks = None
@@ -604,19 +518,6 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
 
 _INTERNAL_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n"
                    b"Connection: close\r\n\r\ninternal server error\n")
-_DATE = [0, ""]
-
-
-def _http_date() -> str:
-    """The current time as an HTTP ``Date`` value (formatted once a second)."""
-    from email.utils import formatdate
-
-    now = int(time.time())
-    if _DATE[0] != now:
-        _DATE[:] = [now, formatdate(now, usegmt=True)]
-    return _DATE[1]
-
-
 def _reusable(handler) -> bool:
     """Whether the connection of a parsed request can stay open after the answer.
 
@@ -639,25 +540,18 @@ def _no_write(data):
 
 def _send(handler, status: str, headers, chunks, head_only: bool, sent: list) -> None:
     """Write a WSGI answer on a connection that stays open: in one write when its length is known, else chunked."""
-    lines = [f"HTTP/1.1 {status}\r\nServer: {handler.version_string()}\r\nDate: {_http_date()}\r\n"]
-    length = None
-    for key, value in headers:
-        lines.append(f"{key}: {value}\r\n")
-        if key.lower() == "content-length":
-            length = value
-    chunked = length is None and not head_only
-    if chunked:
-        lines.append("Transfer-Encoding: chunked\r\n")
-    lines.append("\r\n")
-    head = "".join(lines).encode("latin-1")
+    from .protocol import head
+
+    chunked = not head_only and not any(key.lower() == "content-length" for key, _ in headers)
+    first = head(status, headers, handler.version_string(), chunked)
     write = handler.connection.sendall
     if not chunked:
         body = b"" if head_only else b"".join(chunks)
         sent[0] = True
-        write(head + body)
+        write(first + body)
         return
     sent[0] = True
-    write(head)
+    write(first)
     for data in chunks:
         if data:
             write(b"%x\r\n%s\r\n" % (len(data), data))
