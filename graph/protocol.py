@@ -147,6 +147,10 @@ def status_line(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
 
 
+#: the answer to a request that met a bug (nothing of another answer sent yet); the connection closes
+INTERNAL_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n"
+                   b"Connection: close\r\n\r\ninternal server error\n")
+
 _CONTENT_TYPES: dict = {}
 
 

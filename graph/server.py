@@ -55,7 +55,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .errors import AlignKGError, QueryError
-from .protocol import HOLD, LOOPBACK, MEDIA, AnswerCache, Negotiator, NoCache, error_status, host_allowed
+from .protocol import HOLD, INTERNAL_ERROR, LOOPBACK, MEDIA, AnswerCache, Negotiator, NoCache, error_status, host_allowed
 
 #: Largest request body accepted (bytes); checked while the body is read.
 MAX_BODY = 1 << 20
@@ -74,7 +74,7 @@ class Endpoint:
     """The WSGI application. ``store`` is a :class:`graph.store.Store`."""
 
     def __init__(self, store, *, timeout=10.0, limit=10_000, host=None, cors=(), workers=2, body_timeout=30.0,
-                 reaper=None, cache_bytes=64 << 20):
+                 reaper=None, cache_bytes=64 << 20, lane=None):
         import math
 
         from .sparql import new_pool
@@ -95,7 +95,11 @@ class Endpoint:
             Rule("/map", endpoint="map"),
         ])
         self._media = Negotiator()  # (Accept header, kind of answer) -> negotiated media type (or None: 406)
-        self.pool = new_pool(store, size=workers)  # the store is loaded, and the workers started, before serving
+        if lane is not None:  # the workers answer lent connections as this endpoint would (alignkg.lane)
+            lane = {**lane, "timeout": timeout, "limit": limit, "cors_any": "*" in self.cors,
+                    "hosts": None if self.allowed_hosts is None else sorted(self.allowed_hosts),
+                    "cache_bytes": cache_bytes // workers}
+        self.pool = new_pool(store, size=workers, lane=lane)  # the store is loaded, and the workers started, before serving
 
     # -- plumbing -----------------------------------------------------------
 
@@ -362,27 +366,34 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors=(), exposed=False, workers=2,
-         threads=16, queue=64, header_timeout=10.0, body_timeout=30.0, cache_bytes=64 << 20):
+         threads=16, queue=64, header_timeout=10.0, body_timeout=30.0, cache_bytes=64 << 20, lanes=True):
     """The endpoint's HTTP server (port 0 picks a free port); bound and listening when this returns.
 
     ``workers`` query processes; ``threads`` connections served at once, ``queue``
     more waiting (beyond that a connection gets 503 at once); ``header_timeout``
     for the request line and headers (and for an idle keep-alive connection),
     ``body_timeout`` for the body; ``cache_bytes`` of answers kept for repeated queries (0: none).
+    With ``lanes``, each new connection is lent to an idle query worker, which answers its
+    plain ``GET /sparql`` requests itself and gives back the rest (:mod:`alignkg.lane`).
     """
+    import importlib.metadata
     from concurrent.futures import ThreadPoolExecutor
 
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+    # the Server header, as werkzeug's handler writes it
+    software = f"Werkzeug/{importlib.metadata.version('werkzeug')} {WSGIRequestHandler.sys_version}"
     sock = _listen(host, port)
     reaper = Reaper()
     try:
         app = Endpoint(store, timeout=timeout, limit=limit, host=host if exposed else None, cors=cors,
-                       workers=workers, body_timeout=body_timeout, reaper=reaper, cache_bytes=cache_bytes)
+                       workers=workers, body_timeout=body_timeout, reaper=reaper, cache_bytes=cache_bytes,
+                       lane={"header_timeout": header_timeout, "server": software} if lanes else None)
     except BaseException:
         sock.close()
         reaper.stop()
         raise
+    app.pool.full.wait(30)  # the first connections find their workers up
 
     class Handler(WSGIRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -390,6 +401,9 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
         kept = False  # True once the connection was kept open after an answer
 
         def handle_one_request(self):
+            if self.kept and self.server.lend(self.connection, self.client_address, self.rfile):
+                self.close_connection = True  # a worker answers it now (alignkg.lane)
+                return
             reaper.watch(self.connection, header_timeout)  # idle wait, request line and headers
             kept = self.kept
             if kept:  # waiting for the next request: the server may close it for a client in the queue
@@ -436,7 +450,7 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                 self.log_error("error on request:\n%s", traceback.format_exc())
                 if not sent[0]:
                     try:
-                        self.connection.sendall(_INTERNAL_ERROR)
+                        self.connection.sendall(INTERNAL_ERROR)
                     except OSError:
                         pass
             self.kept = not self.close_connection
@@ -454,6 +468,7 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
             self.pool = ThreadPoolExecutor(threads, thread_name_prefix="alignkg-http")
             self.slots = threading.BoundedSemaphore(threads + queue)
             self.lock, self.active, self.waiting = threading.Lock(), 0, set()  # connections; idle kept-alive ones
+            self.lent: dict = {}  # connection -> lends from threads whose end must leave it open
             self._ready = True
 
         def crowded(self) -> bool:
@@ -484,7 +499,64 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                     connection.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-            self.pool.submit(self._work, request, client_address)
+            request.settimeout(Handler.timeout)  # as a handler would
+            if not self.lend(request, client_address):
+                self.pool.submit(self._work, request, client_address)
+
+        def lend(self, request, client_address, rfile=None) -> bool:
+            """Lend a connection to an idle query worker (alignkg.lane); False when none is idle.
+
+            A connection a thread has read from (``rfile``) is lent only when nothing was read ahead.
+            """
+            if not lanes or app.pool.idle.empty():
+                return False
+            if rfile is not None:
+                request.settimeout(0.0)
+                try:
+                    ahead = rfile.peek(1)  # what is buffered, or what a non-blocking read finds
+                except OSError:
+                    ahead = b"?"
+                finally:
+                    request.settimeout(Handler.timeout)
+                if ahead:
+                    return False
+            if rfile is not None:  # the thread's own end must not finish the connection
+                with self.lock:
+                    self.lent[request] = self.lent.get(request, 0) + 1
+            if app.pool.lend(request, lambda conn, keep, error: self._back(conn, client_address, keep, error)):
+                return True
+            if rfile is not None:
+                self._away(request)
+            return False
+
+        def _away(self, request) -> bool:
+            """Whether a thread's end must leave the connection open (it was lent from a thread), counting it off."""
+            with self.lock:
+                count = self.lent.get(request, 0)
+                if count > 1:
+                    self.lent[request] = count - 1
+                else:
+                    self.lent.pop(request, None)
+                return count > 0
+
+        def _back(self, request, client_address, keep, error):
+            """A lent connection comes back from its worker: served on by a thread, or finished."""
+            if error is not None:  # the worker was stopped mid-query: this process answers for it
+                from .protocol import text_answer
+                from .sparql import failure
+
+                message = str(failure(error, app.timeout))
+                try:
+                    request.sendall(text_answer(error_status(message), message, software, "*" in app.cors))
+                except OSError:
+                    keep = False
+            if keep:
+                try:
+                    self.pool.submit(self._work, request, client_address)
+                    return
+                except RuntimeError:  # the server is closing
+                    pass
+            self._done(request)
 
         def _work(self, request, client_address):
             try:
@@ -492,11 +564,15 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
             except Exception:
                 self.handle_error(request, client_address)
             finally:
-                self.shutdown_request(request)
-                with self.lock:
-                    self.active -= 1
-                    self.waiting.discard(request)
-                self.slots.release()
+                if not self._away(request):
+                    self._done(request)
+
+        def _done(self, request):
+            self.shutdown_request(request)
+            with self.lock:
+                self.active -= 1
+                self.waiting.discard(request)
+            self.slots.release()
 
         def handle_error(self, request, client_address):
             pass  # a client that went away; nothing to report
@@ -516,8 +592,6 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
     return server
 
 
-_INTERNAL_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n"
-                   b"Connection: close\r\n\r\ninternal server error\n")
 def _reusable(handler) -> bool:
     """Whether the connection of a parsed request can stay open after the answer.
 

@@ -496,11 +496,11 @@ def runner(source):
     return pool_for(source)
 
 
-def new_pool(source, size: int = 1):
-    """A pool of ``size`` workers of its own on ``source`` (the caller closes it)."""
+def new_pool(source, size: int = 1, lane: dict | None = None):
+    """A pool of ``size`` workers of its own on ``source`` (the caller closes it); ``lane``: see :class:`~alignkg.workers.Pool`."""
     from .workers import Pool
 
-    return Pool(_store_dir(source), size)
+    return Pool(_store_dir(source), size, lane)
 
 
 def close_pools() -> None:
@@ -536,7 +536,7 @@ class Stream:
                 self._first.append(payload)
 
     def _next(self):
-        from .workers import Timeout, WorkerError
+        from .workers import WorkerError
 
         try:
             for kind, payload in self._frames:
@@ -547,10 +547,8 @@ class Stream:
                     self.truncated = True
                     continue
                 yield kind, payload
-        except Timeout:
-            raise QueryError(f"query stopped after the {self.timeout:g} s timeout (raise it with --timeout)") from None
         except WorkerError as exc:
-            raise QueryError(f"query failed: {exc}") from None
+            raise failure(exc, self.timeout) from None
 
     timeout = 0.0
 
@@ -563,6 +561,15 @@ class Stream:
 
     def read(self) -> bytes:
         return b"".join(self.chunks())
+
+
+def failure(exc, timeout: float) -> QueryError:
+    """The :class:`QueryError` of a query a worker could not finish (:class:`alignkg.workers.WorkerError`)."""
+    from .workers import Timeout
+
+    if isinstance(exc, Timeout):
+        return QueryError(f"query stopped after the {timeout:g} s timeout (raise it with --timeout)")
+    return QueryError(f"query failed: {exc}")
 
 
 _POSITION = re.compile(r"error at (\d+):(\d+): ?")

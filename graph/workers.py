@@ -16,6 +16,10 @@ exits the worker when the lifeline pipe from the parent reaches end of file.
 Workers are started from one long-lived thread of the pool, because the parent
 death signal fires when the *thread* that started a child ends.
 
+A server's workers also answer the connections it lends them (:mod:`alignkg.lane`):
+each gets a control socket (connections come and go over it) and a shared slot where it
+writes the deadline of its current query, which the pool's watcher thread enforces.
+
 Frames on the worker's stdout are ``kind (1 byte) + length (4 bytes) + payload``:
 ``H`` (JSON: type, vars), ``D`` (bytes of the answer), ``T`` (truncated),
 ``E`` (an error message), ``Z`` (done).
@@ -287,7 +291,11 @@ def _read_exact(fh, n: int) -> bytes:
 
 
 def main(argv=None) -> None:
-    """The worker's loop: ``python -m alignkg.workers STORE_DIR PARENT_PID LIFELINE_FD``."""
+    """The worker's loop: ``python -m alignkg.workers STORE_DIR PARENT_PID LIFELINE_FD [CTL_FD SLOT_FD SETTINGS]``.
+
+    With a control socket (a server's worker), the worker also takes connections lent to it
+    (:mod:`alignkg.lane`) between queries.
+    """
     argv = sys.argv[1:] if argv is None else argv
     path, parent, lifeline = argv[0], int(argv[1]), int(argv[2])
     _die_with_parent(parent, lifeline)
@@ -299,14 +307,45 @@ def main(argv=None) -> None:
         sys.stderr.write(f"alignkg worker: cannot open the store: {exc}\n")
         os._exit(3)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    ctl = None
+    if len(argv) > 3:
+        import socket
+
+        ctl = socket.socket(fileno=int(argv[3]))
+        lane = [None, int(argv[4]), json.loads(argv[5])]
     send(stdout, b"Z")  # ready
     while True:
+        if ctl is not None and stdin.fileno() not in select.select([stdin.fileno(), ctl], [], [])[0]:
+            _lent(store, ctl, lane)
+            continue
         try:
             size = struct.unpack(">I", _read_exact(stdin, 4))[0]
             request = json.loads(_read_exact(stdin, size))
         except (EOFError, OSError, ValueError):
             os._exit(0)
         answer(store, request, stdout)
+
+
+def _lent(store, ctl, lane: list) -> None:
+    """Read one message of the control socket: a connection lent (answered until it goes back), or a stale one."""
+    import socket
+
+    try:
+        message, fds, _, _ = socket.recv_fds(ctl, 16, 1)
+    except OSError:
+        os._exit(0)
+    if not message:
+        os._exit(0)  # the server is gone
+    if message != b"C" or not fds:  # a request to give back a connection this worker no longer has
+        for fd in fds:
+            os.close(fd)
+        return
+    if lane[0] is None:
+        from .lane import Lane, Slot
+
+        lane[0] = Lane(store, answer, Slot(lane[1]), lane[2])
+    outcome = lane[0].serve(socket.socket(fileno=fds[0]), ctl)
+    ctl.send(outcome)
 
 
 # -- parent side ----------------------------------------------------------------
@@ -321,22 +360,39 @@ class Timeout(WorkerError):
 
 
 class Worker:
-    """One worker process and its pipes."""
+    """One worker process and its pipes; with ``lane`` settings, a control socket and a slot to lend it connections."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, lane: dict | None = None):
         import subprocess
 
         read_end, self._lifeline = os.pipe()  # the write end stays here, never inherited
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, _package_parent(), path, str(os.getpid()), str(read_end)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(read_end,),
-            # a worker that crashes (a Rust stack overflow on a deeply nested query) must not write
-            # to the user's stderr: the parent reports it in one line
-            stderr=None if os.environ.get("ALIGNKG_DEBUG") else subprocess.DEVNULL)
-        os.close(read_end)
+        argv = [sys.executable, "-c", _BOOT, _package_parent(), path, str(os.getpid()), str(read_end)]
+        passed = [read_end]
+        self.ctl = self.slot = None
+        if lane is not None:
+            import socket
+
+            from .lane import Slot
+
+            self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.slot = Slot()
+            argv += [str(theirs.fileno()), str(self.slot.fd), json.dumps(lane)]
+            passed += [theirs.fileno(), self.slot.fd]
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=passed,
+                # a worker that crashes (a Rust stack overflow on a deeply nested query) must not write
+                # to the user's stderr: the parent reports it in one line
+                stderr=None if os.environ.get("ALIGNKG_DEBUG") else subprocess.DEVNULL)
+        finally:
+            os.close(read_end)
+            if lane is not None:
+                theirs.close()
+                os.close(self.slot.fd)  # the mapping stays
         self.fd = self.proc.stdout.fileno()
         self.buf = bytearray()
         self.prefixes = None
+        self.lent = None  # (connection, address) while the worker answers a lent connection
 
     def frames(self, deadline):
         """Yield ``(kind, payload)`` frames until ``Z``; raise :class:`Timeout` past ``deadline``."""
@@ -375,7 +431,9 @@ class Worker:
             self.proc.kill()
         except OSError:
             pass
-        for fh in (self.proc.stdin, self.proc.stdout):
+        for fh in (self.proc.stdin, self.proc.stdout, self.ctl):
+            if fh is None:
+                continue
             try:
                 fh.close()
             except OSError:
@@ -392,10 +450,12 @@ def _package_parent() -> str:
     return os.path.dirname(os.path.abspath(__file__))
 
 
-# The worker imports this file as a top-level module (``alignkg`` may not be importable
-# under that name from a source checkout), so it needs nothing but pyoxigraph.
-_BOOT = ("import sys; sys.path.append(sys.argv[1]); del sys.argv[1]; "
-         "import workers; workers.main(sys.argv[1:])")
+# The worker loads this very package under its name, from this file's folder (a source
+# checkout may not have ``alignkg`` importable, and an installed one may be another copy).
+_BOOT = ("import importlib.util as u, sys; d = sys.argv.pop(1); "
+         "s = u.spec_from_file_location('alignkg', d + '/__init__.py', submodule_search_locations=[d]); "
+         "m = sys.modules['alignkg'] = u.module_from_spec(s); s.loader.exec_module(m); "
+         "from alignkg import workers; workers.main(sys.argv[1:])")
 
 
 class Pool:
@@ -404,26 +464,128 @@ class Pool:
     At most ``size`` queries run at once; further callers wait for a free
     worker (the wait counts against their timeout). A worker that times out or
     dies is killed and replaced by the pool's own spawner thread.
+
+    With ``lane`` settings (a server's pool, see :mod:`alignkg.lane`), :meth:`lend`
+    gives a connection to an idle worker, which answers it until it gives it back;
+    a watcher thread takes connections back, stops a lent worker past its deadline,
+    and asks lent workers to give their connections back when a query waits for one.
     """
 
-    def __init__(self, path: str, size: int = 1):
+    def __init__(self, path: str, size: int = 1, lane: dict | None = None):
         import queue
         import threading
 
-        self.path, self.size = str(path), size
+        self.path, self.size, self.lane = str(path), size, lane
         self.idle: queue.LifoQueue = queue.LifoQueue()  # the worker that answered last (warm caches) goes first
         self._spawn: queue.Queue = queue.Queue()
         self._closed = False
         self.failures, self.broken = 0, None
         self._workers: set = set()
+        self._lent: dict = {}  # worker -> the server's callback for its connection
         self._lock = threading.Lock()
+        self.full = threading.Event()  # set once all ``size`` workers first run
         self._spawner = threading.Thread(target=self._spawn_loop, daemon=True, name="alignkg-workers")
         self._spawner.start()
         for _ in range(size):
             self._spawn.put(1)
+        if lane is not None:
+            self._wake = os.pipe()
+            threading.Thread(target=self._watch_loop, daemon=True, name="alignkg-lanes").start()
         import atexit
 
         atexit.register(self.close)
+
+    # -- lent connections --------------------------------------------------------
+
+    def lend(self, conn, back) -> bool:
+        """Give ``conn`` to an idle worker if there is one; False when none is idle (the caller serves it).
+
+        ``back(conn, keep, error)`` is called (from the watcher thread) when the connection
+        comes back: ``keep`` whether it is still open for more requests, ``error`` the
+        :class:`WorkerError` of a query the worker could not finish (a :class:`Timeout`, or the
+        worker died), which the caller answers before serving the connection on.
+        """
+        import queue
+        import socket
+
+        if self.lane is None or self._closed:
+            return False
+        try:
+            worker = self.idle.get_nowait()
+        except queue.Empty:
+            return False
+        try:
+            socket.send_fds(worker.ctl, [b"C"], [conn.fileno()])
+        except OSError:  # the worker died while idle
+            self._replace(worker)
+            return False
+        worker.lent = conn
+        with self._lock:
+            self._lent[worker] = back
+        os.write(self._wake[1], b"w")
+        return True
+
+    def _watch_loop(self):
+        wake = self._wake[0]
+        while not self._closed:
+            with self._lock:
+                lent = list(self._lent)
+            ready = select.select([wake] + [w.ctl for w in lent], [], [], 0.05 if lent else None)[0]
+            if wake in ready:
+                os.read(wake, 4096)
+            now = time.monotonic()
+            for worker in lent:
+                if worker.ctl in ready:
+                    try:
+                        message = worker.ctl.recv(16)
+                    except OSError:
+                        message = b""
+                    if message in (b"R", b"F"):
+                        self._returned(worker, message == b"R")
+                        self.idle.put(worker)
+                        continue
+                    if not message:  # the worker died
+                        self._stopped(worker)
+                        continue
+                deadline, stage = worker.slot.get()
+                if stage and deadline <= now:
+                    self._stopped(worker)
+
+    def _returned(self, worker, keep: bool, error: str | None = None) -> None:
+        with self._lock:
+            back = self._lent.pop(worker, None)
+        conn, worker.lent = worker.lent, None
+        if back is not None:
+            back(conn, keep, error)
+
+    def _stopped(self, worker) -> None:
+        """A lent worker past its deadline (or dead): killed and replaced; the server answers for it."""
+        from .lane import IDLE, RUNNING
+
+        past = worker.slot.get()[0] <= time.monotonic()
+        self._replace(worker)
+        stage = worker.slot.get()[1]  # final: the worker is gone
+        error = None
+        if stage == RUNNING:
+            error = Timeout("timeout") if past else WorkerError("the query process ended without an answer")
+        self._returned(worker, stage in (IDLE, RUNNING), error)
+
+    def _replace(self, worker) -> None:
+        """Kill a worker and start another in its place."""
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+        self._spawn.put(1)
+
+    def _reclaim(self) -> None:
+        """Ask every lent worker to give its connection back (a query waits for a worker)."""
+        with self._lock:
+            lent = list(self._lent)
+        for worker in lent:
+            try:
+                worker.ctl.send(b"Y")
+            except OSError:
+                pass
 
     def _spawn_loop(self):
         while True:
@@ -435,7 +597,7 @@ class Pool:
 
             w = None
             try:
-                w = Worker(self.path)
+                w = Worker(self.path, self.lane)
                 for kind, _ in w.frames(time.monotonic() + 60):  # wait for "ready"
                     pass
                 self.failures = 0
@@ -452,6 +614,8 @@ class Pool:
                 continue
             with self._lock:
                 self._workers.add(w)
+                if len(self._workers) >= self.size:
+                    self.full.set()
             self.idle.put(w)
 
     def run(self, payload: dict, timeout: float | None):
@@ -465,6 +629,8 @@ class Pool:
             wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
             if wait <= 0:
                 raise Timeout("timeout")
+            if self._lent and self.idle.empty():
+                self._reclaim()
             try:
                 worker = self.idle.get(timeout=wait)
                 break
@@ -483,10 +649,7 @@ class Pool:
             if ok:
                 self.idle.put(worker)
             else:  # stopped early: timed out, died, or the reader went away mid-answer
-                worker.kill()
-                with self._lock:
-                    self._workers.discard(worker)
-                self._spawn.put(1)
+                self._replace(worker)
 
     def close(self):
         self._closed = True
@@ -496,6 +659,15 @@ class Pool:
             self._workers.clear()
         for w in workers:
             w.kill()
+        with self._lock:
+            lent = list(self._lent)
+        for w in lent:
+            self._returned(w, False)
+        if self.lane is not None:
+            try:
+                os.write(self._wake[1], b"w")
+            except OSError:
+                pass
 
     def __enter__(self):
         return self

@@ -156,10 +156,11 @@ def test_a_large_answer_streams_chunked_on_a_kept_alive_connection():
 
 
 def test_a_bug_answers_500_and_closes_a_kept_alive_connection(caplog):
-    """A route that raises (a bug) on a kept-alive connection: 500, the connection closed, the error logged."""
+    """A route that raises (a bug) on a kept-alive connection: 500, the connection closed, the error logged.
+    (The server's threads answer here: without lanes, no worker takes the connection.)"""
     import http.client
 
-    server = make(Store(), port=0, timeout=5.0)
+    server = make(Store(), port=0, timeout=5.0, lanes=False)
 
     def broken(request):
         raise ZeroDivisionError("a bug")
@@ -544,3 +545,101 @@ def test_serve_refuses_bad_options_before_serving(run_process, args, fragment):
         assert "serving" not in r.err
     finally:
         busy.close()
+
+
+def _ask_kept(port, requests, after=lambda: None):
+    """Each (query, Accept) over one kept-alive connection: [(status, headers but Date, body)], and the connection.
+
+    ``after()`` is called after each answer."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    out = []
+    for query, accept, *more in requests:
+        headers = {"Accept": accept, **(more[0] if more else {})}
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}), headers=headers)
+        response = conn.getresponse()
+        out.append((response.status, [(k, v) for k, v in response.getheaders() if k != "Date"], response.read()))
+        after()
+    return out, conn
+
+
+def test_a_worker_answering_a_lent_connection_answers_as_the_server_does():
+    """The same requests on a kept-alive connection, answered by the query worker it is lent to (lanes) and by
+    the server's own threads: the same statuses, headers and bytes, refusals and errors included."""
+    json_, csv = "application/sparql-results+json", "text/csv"
+    label = "SELECT ?l WHERE { akg:hch rdfs:label ?l }"
+    requests = [
+        (label, json_), (label, csv), (label, "text/tab-separated-values"), (label, "application/sparql-results+xml"),
+        ("ASK { akg:hch a akg:Concept }", json_), ("ASK { akg:hch a akg:Concept }", "text/tab-separated-values"),
+        ("CONSTRUCT { akg:hch ?p ?o } WHERE { akg:hch ?p ?o }", "text/turtle"),
+        ("DESCRIBE akg:myopia", "application/n-triples"),
+        ("CONSTRUCT { akg:hch ?p ?o } WHERE { akg:hch ?p ?o }", "application/ld+json"),
+        ("SELECT * WHERE { ?s ?p ?o }", json_),  # cut at the limit
+        ("SELECT * WHERE { ?s ?p ?o }", json_),  # again: from the cache
+        ("SELECT ?x WHERE { ?x ?y }", json_),  # a syntax error
+        ("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", json_),  # refused
+        (label, "image/png"),  # nothing acceptable
+        (label + " # é ü", json_),  # non-ASCII text
+        ("SELECT ?o WHERE { akg:hch ?p ?o }", csv, {"Origin": "{origin}"}),  # the server's own page asks
+    ]
+    answers = {}
+    for lanes in (True, False):
+        with running(make(Store(), port=0, timeout=5.0, limit=50, lanes=lanes)) as server:
+            origin = f"http://127.0.0.1:{server.server_port}"
+            asked = [r[:2] + ({"Origin": origin},) if len(r) > 2 else r for r in requests]
+
+            def lent():  # a connection a thread answered (a request given back) is lent again once idle
+                deadline = time.monotonic() + 5
+                while lanes and not server.app.pool._lent and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                assert bool(server.app.pool._lent) is lanes, "the connection is lent to a worker with lanes only"
+
+            answers[lanes], conn = _ask_kept(server.server_port, asked, lent)
+            conn.close()
+            # the server's own cache holds what its threads answered: with lanes, only what was given back
+            threads = {(text, fmt) for text, _, fmt in server.app.cache.entries}
+            assert ((label, "json") in threads) is not lanes
+            assert ("SELECT ?o WHERE { akg:hch ?p ?o }", "csv") in threads
+    assert [a[0] for a in answers[True]] == [200] * 11 + [400, 400, 406, 200, 200]
+    assert ("X-Alignkg-Truncated", "results cut at 50") in answers[True][9][1]
+    assert ("X-Alignkg-Cache", "hit") in answers[True][10][1]
+    assert b"line 1" in answers[True][11][2] and b"SERVICE" in answers[True][12][2]
+    for request, lane, thread in zip(requests, answers[True], answers[False]):
+        assert lane == thread, request
+
+
+def test_a_query_waiting_for_a_worker_takes_one_back_from_a_lent_connection():
+    """The only worker holds a client's kept-alive connection: another client's query gets it back at once, and
+    the first connection goes on, served by the server's threads."""
+    ask = "ASK { akg:hch a akg:Concept }"
+    with running(make(Store(), port=0, timeout=10.0, workers=1, header_timeout=30.0)) as server:
+        first, conn = _ask_kept(server.server_port, [(ask, "application/sparql-results+json")])
+        assert first[0][0] == 200 and server.app.pool._lent
+        start = time.monotonic()
+        status, _, body = fetch(_url(server, ask))
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert time.monotonic() - start < 5, "not kept waiting for the idle connection's 30 s"
+        sock = conn.sock
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": ask}))
+        response = conn.getresponse()
+        assert response.status == 200 and json.loads(response.read())["boolean"] is True and conn.sock is sock
+        conn.close()
+
+
+def test_a_request_split_across_reads_is_answered_by_the_server():
+    """A request head that arrives in two pieces is given back unread by the worker and answered all the same."""
+    import socket
+
+    with running(make(Store(), port=0, timeout=5.0)) as server:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=30) as sock:
+            query = urllib.parse.quote("ASK { akg:hch a akg:Concept }")
+            sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+            time.sleep(0.3)
+            sock.sendall(b"Accept: application/sparql-results+json\r\n\r\n")
+            data = b""
+            while b"true" not in data and b"false" not in data:
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 200") and b'"boolean": true' in data.replace(b'"boolean":true', b'"boolean": true')
