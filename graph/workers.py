@@ -530,7 +530,10 @@ class Pool:
         while not self._closed:
             with self._lock:
                 lent = list(self._lent)
-            ready = select.select([wake] + [w.ctl for w in lent], [], [], 0.05 if lent else None)[0]
+            try:
+                ready = select.select([wake] + [w.ctl for w in lent], [], [], 0.05 if lent else None)[0]
+            except (OSError, ValueError):  # a worker closed meanwhile (the pool is closing)
+                continue
             if wake in ready:
                 os.read(wake, 4096)
             now = time.monotonic()
