@@ -643,3 +643,29 @@ def test_a_request_split_across_reads_is_answered_by_the_server():
                 assert chunk, data
                 data += chunk
         assert data.startswith(b"HTTP/1.1 200") and b'"boolean": true' in data.replace(b'"boolean":true', b'"boolean": true')
+
+
+@pytest.mark.parametrize("head, answered", [
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n", True),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n", True),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", False),  # HTTP/1.0 closes
+    (b"HEAD /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D&query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),  # twice: 400
+    (b"GET /sparql?query=ASK+%7B%7D&default-graph-uri=urn:a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),
+    (b"GET /sparql?query= HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),
+    (b"GET /sparql?query=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),  # not UTF-8
+    (b"GET /sparql/?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n folded\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n", False),  # a body
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n", False),
+    (b"GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Close\r\n\r\n", False),
+    ("GET /sparql?query=ASK+%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Name: é\r\n\r\n".encode(), False),
+])
+def test_a_worker_takes_only_the_plainest_requests(head, answered):
+    """What a query worker answers on a lent connection, and what it gives back for the server's threads to
+    answer (or refuse) with their full HTTP parser."""
+    from alignkg.lane import parse
+
+    assert (parse(head) is not None) is answered
