@@ -362,20 +362,15 @@ def _store_dir(source) -> str:
         key = id(graph)
         if key in _BRIDGES and _BRIDGES[key][0] is graph:
             return _BRIDGES[key][1]
-    import atexit
-    import shutil
-    import tempfile
+    from .store import cache_dir, temporary_dir
 
-    from .store import cache_dir
-
-    parent = cache_dir()  # beside the cache when there is one (a killed process leaves nothing in /tmp)
+    parent = cache_dir()  # beside the cache when there is one
     try:
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
-        directory = tempfile.mkdtemp(prefix="alignkg-ox-", dir=parent)
+        directory = str(temporary_dir("alignkg-ox-", parent))
     except OSError:
-        directory = tempfile.mkdtemp(prefix="alignkg-ox-")
-    atexit.register(shutil.rmtree, directory, True)
+        directory = str(temporary_dir("alignkg-ox-"))
     store = ox_store(graph, directory)
     store.flush()
     del store

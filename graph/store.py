@@ -157,6 +157,52 @@ def _remove(path: Path) -> None:
         pass
 
 
+def temporary_dir(prefix: str, parent: Path | None = None) -> Path:
+    """A new private directory for this process's temporary store, removed when the process ends.
+
+    Its name carries the process id (``PREFIX<pid>-...``), so that directories left by
+    processes that were killed (SIGKILL runs no exit handler) are recognised and removed
+    here: those of ``prefix`` in the same parent, owned by this user, whose process is gone.
+    """
+    _sweep(prefix, parent)
+    root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def _sweep(prefix: str, parent: Path | None) -> None:
+    base = parent if parent is not None else Path(tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split("-", 1)[0] if entry.name.startswith(prefix) else ""
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid():
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts).
+
+    >>> _alive(os.getpid())
+    True
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _signature(path):
     """What changes whenever a regular file's contents may have: size, times to the nanosecond
     (``ctime`` cannot be set back by anyone), inode and device; None for anything else."""
@@ -442,8 +488,7 @@ class Store:
         return _Entry(final)
 
     def _build_temporary(self) -> _Entry:
-        root = Path(tempfile.mkdtemp(prefix="alignkg-store-"))
-        atexit.register(shutil.rmtree, root, True)
+        root = temporary_dir("alignkg-store-")
         entry = _Entry(root)
         try:
             self._build(entry, persist=False)

@@ -559,3 +559,24 @@ def test_a_command_without_a_cache_leaves_no_temporary_store(tmp_path):
     code, out, err = cli("off", *ARGS, env={"TMPDIR": str(scratch)})
     assert code == 0 and '"results"' in out and err == ""
     assert list(scratch.iterdir()) == []
+
+
+def test_temporary_stores_left_by_killed_processes_are_removed(tmp_path):
+    """A process killed with SIGKILL runs no exit handler: the next temporary store removes what such processes
+    left (their process id is in the name), and nothing of a live process or of another name."""
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = scratch / f"alignkg-store-{gone.pid}-abc"
+    (left / "ox").mkdir(parents=True)
+    live = scratch / f"alignkg-store-{os.getpid()}-def"
+    live.mkdir()
+    other = scratch / f"something-{gone.pid}-ghi"
+    other.mkdir()
+    code, out, err = cli("off", *ARGS, env={"TMPDIR": str(scratch)})
+    assert code == 0 and '"results"' in out and err == ""
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, other.name])
