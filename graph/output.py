@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +15,18 @@ from typing import Callable
 from .errors import OutputError
 
 FORMATS = ("table", "json", "csv", "markdown")
+#: Modules imported when first needed (most commands write neither CSV nor a file; tempfile alone
+#: imports shutil, random, bz2 and lzma), yet still attributes of this module, as they were.
+_ON_FIRST_USE = ("csv", "tempfile")
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        import importlib
+
+        module = globals()[name] = importlib.import_module(name)
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -242,6 +252,8 @@ def to_csv(result: Result) -> str:
     >>> to_csv(Result([{"label": "a\\rb"}], ["label"])).splitlines(keepends=True)[1:]
     ['"a\\r', 'b"\\n']
     """
+    import csv
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     quote_all = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
@@ -591,6 +603,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
     if len(os.fsencode(target.name)) > limit:
         raise OutputError(f"{path}: file name too long ({len(os.fsencode(target.name))} bytes; at most {limit})")
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=".alignkg-", suffix=".tmp")
     except OSError as exc:
