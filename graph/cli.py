@@ -171,9 +171,10 @@ def cli(ctx):
     akg:myopia, or a full IRI.
     """
     if ctx.invoked_subcommand in ("query", "sparql"):  # the query's process gets ready meanwhile
-        from .sparql import prepare
+        from .sparql import prepare, release
 
         prepare()
+        ctx.call_on_close(release)
 
 
 @cli.command("list")

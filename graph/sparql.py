@@ -498,39 +498,44 @@ class _Child:
 
         deadline = None if timeout is None else time.monotonic() + timeout
         self.start()
+        # the process is this answer's from now on (stopped when it ends); the next run forks another
+        pid, request, results, lifeline = self.pid, self._request, self._results, self._lifeline
+        self.pid = self._request = self._results = self._lifeline = None
         done = False
         try:
             body = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
-            _send_all(self._request, body, deadline)
-            os.close(self._request)
-            self._request = None
-            reader = _FrameReader(self._results)
+            _send_all(request, body, deadline)
+            os.close(request)
+            request = None
+            reader = _FrameReader(results)
             for kind, data in reader.frames(deadline):
                 done = done or kind in (b"Z", b"E")
                 yield kind, data
         finally:
-            self._stop(kill=not done)  # timed out, died, or the reader stopped mid-answer: killed
+            _end(pid, not done, request, results, lifeline)  # timed out, died, or left mid-answer: killed
 
     def close(self) -> None:
-        """Stop the child if it runs (one that was sent no query)."""
+        """Stop the child if no run took it (one that was sent no query)."""
         if self.pid is not None:
-            self._stop(kill=True)
+            _end(self.pid, True, self._request, self._results, self._lifeline)
+            self.pid = self._request = self._results = self._lifeline = None
 
-    def _stop(self, kill: bool) -> None:
-        import os
 
-        if kill:
-            import signal
+def _end(pid: int, kill: bool, *fds) -> None:
+    """Reap the child ``pid`` (killed first if ``kill``) and close its pipes ``fds`` (None: closed already)."""
+    import os
 
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        os.waitpid(self.pid, 0)
-        for fd in (self._request, self._results, self._lifeline):
-            if fd is not None:
-                os.close(fd)
-        self.pid = self._request = None
+    if kill:
+        import signal
+
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os.waitpid(pid, 0)
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
 
 
 def _send_all(fd: int, data: bytes, deadline) -> None:
@@ -592,6 +597,12 @@ def prepare() -> None:
     """
     if _forks() and not _SPARE:
         _SPARE.append(_Child().start())
+
+
+def release() -> None:
+    """Stop the child :func:`prepare` forked if no query took it (``query --list``, ``--endpoint``)."""
+    while _SPARE:
+        _SPARE.pop().close()
 
 
 def runner(source):
