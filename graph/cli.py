@@ -171,9 +171,9 @@ def cli(ctx):
     akg:myopia, or a full IRI.
     """
     if ctx.invoked_subcommand in ("query", "sparql"):  # the query's process gets ready meanwhile
-        from .sparql import prepare, release
+        from .sparql import fork_ahead, release
 
-        prepare()
+        fork_ahead()
         ctx.call_on_close(release)
 
 

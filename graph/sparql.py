@@ -42,7 +42,7 @@ PREFIX_IRIS = {
     "sh": "http://www.w3.org/ns/shacl#",
 }
 #: The lexer's regexes are compiled on first use (:func:`_compiled`), not at import: a query's
-#: process starts before they are needed (see :func:`prepare`).
+#: process starts before they are needed (see :func:`fork_ahead`).
 _UPDATE = (r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
            r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
 
@@ -423,7 +423,7 @@ class _Child:
     A pool's worker is a fresh interpreter that must start, import pyoxigraph and open the
     store before it reads the query, all after this process has done the same work of its own;
     a fork starts from this process as it is. It can start before the store is known
-    (:func:`prepare`): it imports pyoxigraph, then waits for the store's directory and opens
+    (:func:`fork_ahead`): it imports pyoxigraph, then waits for the store's directory and opens
     it while this process still binds the query's parameters (:func:`engine`). It then reads
     the query from a pipe and runs the very code of a worker (:func:`alignkg.workers.answer`),
     writing the same frames to a pipe; the timeout is as hard (the child is killed at the
@@ -509,10 +509,13 @@ class _Child:
             request = None
             reader = _FrameReader(results)
             for kind, data in reader.frames(deadline):
-                done = done or kind in (b"Z", b"E")
+                if kind in (b"Z", b"E"):  # the last frame: the child is ending; reaped before the caller
+                    done = True           # reads it, whether or not it reads on (an error stops it)
+                    _end(pid, False, results, lifeline)
                 yield kind, data
         finally:
-            _end(pid, not done, request, results, lifeline)  # timed out, died, or left mid-answer: killed
+            if not done:  # timed out, died, or left mid-answer: killed
+                _end(pid, True, request, results, lifeline)
 
     def close(self) -> None:
         """Stop the child if no run took it (one that was sent no query)."""
@@ -577,7 +580,7 @@ class _FrameReader:
 
 
 _ASKED = [0]  # queries this process has started through runner()
-_SPARE: list = []  # a child forked before the store was known (prepare), for the first query
+_SPARE: list = []  # a child forked before the store was known (fork_ahead), for the first query
 
 
 def _forks() -> bool:
@@ -586,7 +589,7 @@ def _forks() -> bool:
             and ("threading" not in sys.modules or sys.modules["threading"].active_count() == 1))
 
 
-def prepare() -> None:
+def fork_ahead() -> None:
     """Fork the child that will run this process's first query (:class:`_Child`) now.
 
     A command that is about to ask a query calls this first thing: the child imports
@@ -600,7 +603,7 @@ def prepare() -> None:
 
 
 def release() -> None:
-    """Stop the child :func:`prepare` forked if no query took it (``query --list``, ``--endpoint``)."""
+    """Stop the child :func:`fork_ahead` forked if no query took it (``query --list``, ``--endpoint``)."""
     while _SPARE:
         _SPARE.pop().close()
 
@@ -609,7 +612,7 @@ def runner(source):
     """What runs a query of ``source`` when the caller brings no pool: a :class:`_Child` or a pool.
 
     The first query of a single-threaded process on Linux runs in a forked child
-    (:class:`_Child`, the one :func:`prepare` forked if it did): a command line asks one query,
+    (:class:`_Child`, the one :func:`fork_ahead` forked if it did): a command line asks one query,
     and a pool's fresh interpreter would cost more than the query itself on a warm store. From
     the second query on, or with threads about (a server), the process gets a pool of workers
     (:func:`pool_for`) that it reuses.

@@ -167,7 +167,7 @@ def _early_process_answers(run, sq, before):
 
 def test_a_query_process_that_gets_no_query_ends_with_its_parent():
     """Forked ahead of its query and never sent one (its parent ends at once): it ends too."""
-    script = ("import os, sys; from alignkg import sparql as sq; sq.prepare(); "
+    script = ("import os, sys; from alignkg import sparql as sq; sq.fork_ahead(); "
               "print(sq._SPARE[0].pid, flush=True); os._exit(0)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                          cwd=ROOT).stdout
