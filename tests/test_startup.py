@@ -115,54 +115,54 @@ def test_a_wrong_record_of_an_entry_file_heals(trusted):
     assert json.loads(record.read_text())[str(entry / "names.sqlite")][1] != "0" * 64
 
 
-def children() -> set:
-    """This process's child processes (Linux), zombies included."""
-    path = f"/proc/self/task/{os.getpid()}/children"
-    return set(open(path).read().split()) if os.path.exists(path) else set()
+#: Run in a fresh interpreter (single-threaded, no query asked yet: the CLI forks its query's process
+#: early there): each command through click's CliRunner, then this process's children, zombies included.
+_EARLY = """
+import json, os, sys
+from click.testing import CliRunner
+from alignkg import sparql as sq
+from alignkg.cli import cli
+
+def children():
+    return sorted(open(f"/proc/self/task/{os.getpid()}/children").read().split())
+
+report = []
+for args in json.loads(sys.argv[1]):
+    sq._ASKED[0] = 0  # as a new command line: its first query
+    result = CliRunner().invoke(cli, args)
+    report.append({"code": result.exit_code, "out": result.stdout, "pools": len(sq._POOLS),
+                   "spare": len(sq._SPARE), "children": children()})
+print(json.dumps(report))
+"""
 
 
-@pytest.fixture
-def first_query(monkeypatch):
-    """This test process as if it had asked no query yet: the CLI forks its query's process early."""
-    from alignkg import sparql as sq
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the forked query process is Linux only")
-    monkeypatch.setattr(sq, "_ASKED", [0])
-    monkeypatch.setattr(sq, "_POOLS", {})
-    monkeypatch.setattr(sq, "_SPARE", [])
-    return sq
-
-
-def test_the_early_query_process_answers_like_a_worker_and_is_not_left_behind(run, first_query):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the early query process is Linux only")
+def test_the_early_query_process_answers_like_a_worker_and_is_not_left_behind(tmp_path):
     """``query`` forks its process before the store is known and hands it the store and the query:
     the same bytes as a pool's worker, and no process left once the command is done, whether it
-    answered, failed on a parameter, or asked nothing (``--list``)."""
-    sq = first_query
-    before = children()
-    try:
-        _early_process_answers(run, sq, before)
-    finally:
-        for pool in list(sq._POOLS.values()):
-            pool.close()
+    answered, failed on a parameter or in the engine, or asked nothing (``--list``)."""
+    commands = [["query", "direct-dependents", "--param", "target=HCH", "--format", "json"],
+                ["query", "direct-dependents", "--param", "target=no-such-thing-at-all"],
+                ["query", "--list"],
+                ["sparql", "SELEC oops"],
+                ["sparql", "SELECT ?l WHERE { akg:hch rdfs:label ?l }", "--format", "json"]]
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-c", _EARLY, json.dumps(commands)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert [r["code"] for r in report] == [0, 2, 0, 2, 0]
+    assert all(r["pools"] == 0 and r["spare"] == 0 and r["children"] == [] for r in report), report
+    from alignkg import sparql as sq  # the same query on a pool's worker, in this process
+    from alignkg.queries import bindings, named
+    from alignkg.store import Store
 
-
-def _early_process_answers(run, sq, before):
-    ours = run("query", "direct-dependents", "--param", "target=HCH", "--format", "json")
-    assert ours.code == 0 and children() <= before
-    assert sq._ASKED == [1]  # the forked process answered, not a pool
-    theirs = run("query", "direct-dependents", "--param", "target=HCH", "--format", "json")
-    assert (ours.code, ours.out) == (theirs.code, theirs.out) and len(ours.json["results"]["bindings"]) > 0
-    for args in [("query", "direct-dependents", "--param", "target=no-such-thing-at-all"),
-                 ("query", "--list"),
-                 ("sparql", "SELEC oops")]:
-        sq._ASKED[0] = 0
-        for pool in list(sq._POOLS.values()):
-            pool.close()
-        sq._POOLS.clear()
-        r = run(*args)
-        assert r.code in (0, 2), r
-        assert children() <= before and sq._SPARE == [], args
+    store = Store()
+    q = named("direct-dependents")
+    with sq.new_pool(store) as pool:
+        theirs = sq.open_stream(store, q.text, bindings(store, q, ["target=HCH"]), fmt="json", pool=pool).read()
+    assert json.loads(report[0]["out"]) == json.loads(theirs) and json.loads(theirs)["results"]["bindings"]
+    assert "hch" in report[4]["out"].lower()
 
 
 def test_a_query_process_that_gets_no_query_ends_with_its_parent():
