@@ -675,8 +675,9 @@ _NATIVE = {("SELECT", "json"), ("SELECT", "csv"), ("SELECT", "tsv"),
 class Stream:
     """An answer on its way from a worker: ``type``, then the bytes (``chunks()``), then ``truncated``."""
 
-    def __init__(self, frames):
+    def __init__(self, frames, timeout: float | None = None):
         self._frames = frames
+        self.timeout = timeout or 0.0  # for the message of a timeout, which may come before the head
         self.type = None
         self.vars = []
         self.truncated = False
@@ -746,9 +747,7 @@ def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=
         check(final)
     pool = pool or runner(source)
     payload = {"query": final, "format": fmt, "limit": limit, "kind": form, "prefixes": PREFIX_IRIS}
-    stream = Stream(pool.run(payload, timeout))
-    stream.timeout = timeout or 0.0
-    return stream
+    return Stream(pool.run(payload, timeout), timeout)
 
 
 def _to_rdflib(b):
