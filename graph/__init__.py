@@ -19,7 +19,6 @@ Heavy libraries (rdflib, pyshacl, pyvis) are imported inside the functions that
 need them so that cached read commands start quickly.
 """
 
-from importlib.resources import files
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -27,9 +26,15 @@ __version__ = "0.1.0"
 
 def _shipped(name: str) -> Path:
     """A directory of shipped data: inside the installed package (``alignkg/ontology``),
-    or, in a source checkout where ``graph/`` is the package, beside it (``ontology/``)."""
-    inside = Path(str(files(__name__) / name))
-    return inside if inside.is_dir() else Path(__file__).resolve().parent.parent / name
+    or, in a source checkout where ``graph/`` is the package, beside it (``ontology/``).
+
+    The package's own directory is the one its ``__init__.py`` is in (the data is read
+    as files, so the package is always on a file system); ``importlib.resources`` would
+    say the same after importing a tenth of every command's start-up time.
+    """
+    here = Path(__file__).resolve().parent
+    inside = here / name
+    return inside if inside.is_dir() else here.parent / name
 
 
 ONTOLOGY_DIR = _shipped("ontology")

@@ -162,13 +162,19 @@ def _print_version(ctx, _param, value):
 @click.group(cls=AlignGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the versions of alignkg and of its ontology, and exit.")
-def cli():
+@click.pass_context
+def cli(ctx):
     """A knowledge graph of AI-alignment proposals, the concepts and assumptions
     they rest on, and how they depend on each other.
 
     NAME is a label or alternative label (any case), a prefixed name such as
     akg:myopia, or a full IRI.
     """
+    if ctx.invoked_subcommand in ("query", "sparql"):  # the query's process gets ready meanwhile
+        from .sparql import fork_ahead, release
+
+        fork_ahead()
+        ctx.call_on_close(release)
 
 
 @cli.command("list")
@@ -407,8 +413,9 @@ def query_options(func):
     return func
 
 
-def stream_answer(source, text, bindings, fmt, timeout, limit):
-    """Run a local query and print its answer; standard formats stream from the engine as they come."""
+def stream_answer(source, text, bindings, fmt, timeout, limit, pool=None):
+    """Run a local query (on ``pool``, see :func:`graph.sparql.engine`) and print its answer; standard
+    formats stream from the engine as they come."""
     import codecs
 
     from . import sparql as sq
@@ -416,9 +423,9 @@ def stream_answer(source, text, bindings, fmt, timeout, limit):
     form = sq.check(text)
     # on a terminal the answer is small and read by a person, who is told when it is empty
     if not sq.native(form, fmt) or click.get_text_stream("stderr").isatty():
-        emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit), fmt)
+        emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit, pool=pool), fmt)
         return
-    stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit)
+    stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit, pool=pool)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     last = ""
     for chunk in stream.chunks():
@@ -463,7 +470,9 @@ def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
         _local_only(data=data)
         emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
         return
-    stream_answer(store(data), text, None, fmt, timeout or None, limit)
+    st = store(data)
+    with sq.engine(st) as engine:
+        stream_answer(st, text, None, fmt, timeout or None, limit, engine)
 
 
 @cli.command()
@@ -484,9 +493,12 @@ def query(name, params, list_, endpoint, fmt, timeout, limit, data):
         _local_only(data=data)
         emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
         return
+    from . import sparql as sq
+
     st = store(data)
     q = queries.named(name)
-    stream_answer(st, q.text, queries.bindings(st, q, params), fmt, timeout or None, limit)
+    with sq.engine(st) as engine:  # started now: it opens the store while the parameters are resolved
+        stream_answer(st, q.text, queries.bindings(st, q, params), fmt, timeout or None, limit, engine)
 
 
 @cli.command()

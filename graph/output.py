@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +15,18 @@ from typing import Callable
 from .errors import OutputError
 
 FORMATS = ("table", "json", "csv", "markdown")
+#: Modules imported when first needed (most commands write neither CSV nor a file; tempfile alone
+#: imports shutil, random, bz2 and lzma), yet still attributes of this module, as they were.
+_ON_FIRST_USE = ("csv", "tempfile")
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        import importlib
+
+        module = globals()[name] = importlib.import_module(name)
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -82,14 +92,32 @@ def to_json(result: Result) -> str:
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 _encode_str = json.encoder.encode_basestring  # what ensure_ascii=False uses (C when available)
 _FLAT_ENCODERS: dict = {}
+#: Containers that the C encoder writes as indentation would when they are empty: "[]" and "{}".
+_EMPTY_AS_IS = frozenset((list, tuple, dict))
 
 
 def _flat_encoder(inner: str):
-    """A C-accelerated encoder whose item separator carries the indentation."""
+    """A C-accelerated encoder whose item separator carries the indentation.
+
+    The C encoder is made once per indentation and called directly:
+    ``JSONEncoder.encode`` builds a new one on every call, which cost more than
+    the encoding of the small containers an answer is made of.
+
+    >>> _flat_encoder("\\n  ")({"a": 1, "b": [None, "é"]})
+    '{"a": 1,\\n  "b": [null,\\n  "é"]}'
+    """
     enc = _FLAT_ENCODERS.get(inner)
     if enc is None:
-        enc = _FLAT_ENCODERS[inner] = json.JSONEncoder(
-            ensure_ascii=False, separators=("," + inner, ": ")).encode
+        python = json.JSONEncoder(ensure_ascii=False, separators=("," + inner, ": "))
+        make = json.encoder.c_make_encoder
+        if make is None:
+            enc = python.encode
+        else:
+            chunks = make(None, python.default, _encode_str, None, ": ", "," + inner, False, False, True)
+
+            def enc(obj):
+                return "".join(chunks(obj, 0))
+        _FLAT_ENCODERS[inner] = enc
     return enc
 
 
@@ -121,15 +149,15 @@ def _write_container(obj, nl: str, out, memo: dict) -> None:
         if not obj:
             out("{}")
             return
-        values = obj.values()
-        if all(type(v) in _SCALARS for v in values):
+        if _SCALARS.issuperset(map(type, obj.values())):
             text = _flat_encoder(inner)(obj)
             out("{" + inner + text[1:-1] + nl + "}")
             return
         out("{")
         sep, run, flat = inner, None, _flat_encoder(inner)
         for key, value in obj.items():
-            if type(value) in _SCALARS:  # runs of scalar items go to the C encoder together
+            kind = type(value)  # runs of scalar items (and "[]", "{}") go to the C encoder together
+            if kind in _SCALARS or (kind in _EMPTY_AS_IS and not value):
                 if run is None:
                     run = {}
                 run[key] = value
@@ -148,7 +176,7 @@ def _write_container(obj, nl: str, out, memo: dict) -> None:
         if not obj:
             out("[]")
             return
-        if all(type(v) in _SCALARS for v in obj):
+        if _SCALARS.issuperset(map(type, obj)):
             text = _flat_encoder(inner)(obj)
             out("[" + inner + text[1:-1] + nl + "]")
             return
@@ -242,6 +270,8 @@ def to_csv(result: Result) -> str:
     >>> to_csv(Result([{"label": "a\\rb"}], ["label"])).splitlines(keepends=True)[1:]
     ['"a\\r', 'b"\\n']
     """
+    import csv
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     quote_all = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
@@ -591,6 +621,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) ->
     if len(os.fsencode(target.name)) > limit:
         raise OutputError(f"{path}: file name too long ({len(os.fsencode(target.name))} bytes; at most {limit})")
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=".alignkg-", suffix=".tmp")
     except OSError as exc:

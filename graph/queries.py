@@ -167,7 +167,11 @@ def bindings(store, q: NamedQuery, pairs) -> dict:
 
 def named(name: str) -> NamedQuery:
     """The named query ``name``, or an error listing the closest names."""
+    import os
 
+    file = f"{name}.rq"
+    if not name.startswith(".") and file in os.listdir(QUERIES_DIR):  # one file read, not the whole gallery
+        return parse(QUERIES_DIR / file)
     queries = catalogue()
     if name not in queries:
         import difflib

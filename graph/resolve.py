@@ -8,7 +8,6 @@ with the closest labels; several are :class:`~graph.errors.AmbiguousName`.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 
@@ -103,6 +102,8 @@ def suggestions(G, name: str, kinds=None, n: int = 5) -> list[str]:
         if kinds is None or data["kind"] in kinds:
             for text in [data["label"], *data.get("alt_labels", ())]:
                 labels.setdefault(normalise(text), data["label"])
+    import difflib
+
     key = normalise(name)
     close = difflib.get_close_matches(key, list(labels), n=n, cutoff=0.5)
     close += [k for k in labels if key and key in k and k not in close]

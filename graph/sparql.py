@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+from contextlib import contextmanager
 
 from .errors import QueryError
 from .output import Result
@@ -40,11 +41,25 @@ PREFIX_IRIS = {
     "prov": "http://www.w3.org/ns/prov#",
     "sh": "http://www.w3.org/ns/shacl#",
 }
-_UPDATE = re.compile(
-    r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
-    r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
-    re.IGNORECASE,
-)
+#: The lexer's regexes are compiled on first use (:func:`_compiled`), not at import: a query's
+#: process starts before they are needed (see :func:`fork_ahead`).
+_UPDATE = (r"^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+           r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
+
+
+_COMPILED: dict = {}
+
+
+def _compiled(source: tuple):
+    """``re.compile(*source)``, compiled once per process.
+
+    >>> _compiled(("a+", 0)).match("aa").group()
+    'aa'
+    """
+    pattern = _COMPILED.get(source)
+    if pattern is None:
+        pattern = _COMPILED[source] = re.compile(*source)
+    return pattern
 
 
 def query_text(query: str | None, query_file: str | None) -> str:
@@ -87,7 +102,7 @@ _BNODE_CHAR = _name_class(_DIGITS + _LETTERS + "_-.\u00b7")
 _PREFIX_START = _name_class(_LETTERS)
 _LOCAL_CHAR = _name_class(_DIGITS + _LETTERS + "_:-.\u00b7")
 
-_TOKEN = re.compile(r"""
+_TOKEN = (r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
@@ -115,7 +130,7 @@ def tokens(text: str):
     >>> [t for t in tokens('SELECT ?x { ?x rdfs:label "SERVICE" }') if t[0] != "ws"][:4]
     [('word', 'SELECT'), ('var', '?x'), ('punct', '{'), ('var', '?x')]
     """
-    for m in _TOKEN.finditer(text):
+    for m in _compiled(_TOKEN).finditer(text):
         yield m.lastgroup, m.group()
 
 
@@ -154,7 +169,7 @@ def check(text: str) -> str:
             raise QueryError("SERVICE is not allowed: alignkg queries only the local graph")
         if word == "FROM":
             raise QueryError("FROM / FROM NAMED are not allowed: add files with --data instead")
-    if form is None and _UPDATE.match(text):
+    if form is None and _compiled(_UPDATE).match(text):
         raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, ...) are not allowed: alignkg is read-only")
     form = form or "SELECT"
     if len(text) <= _CHECKED_TEXT:  # only accepted texts are kept: a refusal is always re-checked
@@ -402,61 +417,148 @@ class _Child:
 
     A pool's worker is a fresh interpreter that must start, import pyoxigraph and open the
     store before it reads the query, all after this process has done the same work of its own;
-    a fork starts from this process as it is, so only the store's opening is left. The child
-    runs the very code of a worker (:func:`alignkg.workers.answer`) and writes the same frames
-    to a pipe; the timeout is as hard (the child is killed at the deadline) and the child dies
-    with this process like a worker (``PR_SET_PDEATHSIG`` and a lifeline pipe).
+    a fork starts from this process as it is. It can start before the store is known
+    (:func:`fork_ahead`): it imports pyoxigraph, then waits for the store's directory and opens
+    it while this process still binds the query's parameters (:func:`engine`). It then reads
+    the query from a pipe and runs the very code of a worker (:func:`alignkg.workers.answer`),
+    writing the same frames to a pipe; the timeout is as hard (the child is killed at the
+    deadline) and the child dies with this process like a worker (``PR_SET_PDEATHSIG`` and a
+    lifeline pipe). A child that is sent no query ends when its pipe closes (:meth:`close`, or
+    this process's end). Each query gets a child of its own.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str | None = None):
         self.path = path
+        self.pid = None
 
-    def run(self, payload: dict, timeout: float | None):
-        """Yield the frames of one answer, like :meth:`alignkg.workers.Pool.run`."""
+    def start(self, path: str | None = None) -> "_Child":
+        """Fork the child unless it runs; send it the store's directory ``path`` once it is known."""
         import os
-        import signal
-        import time
+        import struct
+
+        if path is not None:
+            self.path = path
+        if self.pid is None:
+            self._fork()
+        if self.path is not None and not self._told:
+            name = os.fsencode(self.path)
+            _send_all(self._request, struct.pack(">I", len(name)) + name, None)
+            self._told = True
+        return self
+
+    def _fork(self) -> None:
+        import os
 
         from . import workers
 
-        deadline = None if timeout is None else time.monotonic() + timeout
-        read_end, write_end = os.pipe()
-        lifeline_read, lifeline = os.pipe()
+        self._results, write_end = os.pipe()
+        request_read, self._request = os.pipe()
+        lifeline_read, self._lifeline = os.pipe()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: answer, then leave without running any of the parent's exit code
             code = 3
             try:
-                os.close(read_end)
-                os.close(lifeline)
+                for fd in (self._results, self._request, self._lifeline):
+                    os.close(fd)
                 if not os.environ.get("ALIGNKG_DEBUG"):  # as a worker's: a crash must not write to the user's
                     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # stderr; the parent reports it in one line
                 workers._die_with_parent(parent, lifeline_read)
+                import json
+                import struct
+
                 import pyoxigraph as ox
 
-                out = os.fdopen(write_end, "wb")
-                workers.answer(ox.Store.read_only(self.path), payload, out)
-                out.flush()
+                with open(request_read, "rb") as requests:  # the store's directory, then the query
+                    head = requests.read(4)
+                    if len(head) == 4:
+                        store = ox.Store.read_only(os.fsdecode(requests.read(struct.unpack(">I", head)[0])))
+                        request = requests.read()
+                        if request:  # else this process needed no answer after all
+                            out = open(write_end, "wb")
+                            workers.answer(store, json.loads(request.decode("utf-8", "surrogatepass")), out)
+                            out.flush()
                 code = 0
             finally:
                 os._exit(code)
-        os.close(write_end)
-        os.close(lifeline_read)
-        reader = _FrameReader(read_end)
+        self.pid, self._told = pid, False
+        for fd in (write_end, request_read, lifeline_read):
+            os.close(fd)
+
+    def run(self, payload: dict, timeout: float | None):
+        """Yield the frames of one answer, like :meth:`alignkg.workers.Pool.run`."""
+        import json
+        import os
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.start()
+        # the process is this answer's from now on (stopped when it ends); the next run forks another
+        pid, request, results, lifeline = self.pid, self._request, self._results, self._lifeline
+        self.pid = self._request = self._results = self._lifeline = None
         done = False
         try:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            _send_all(request, body, deadline)
+            os.close(request)
+            request = None
+            reader = _FrameReader(results)
             for kind, data in reader.frames(deadline):
-                done = done or kind in (b"Z", b"E")
+                if kind in (b"Z", b"E"):  # the last frame: the child is ending; reaped before the caller
+                    done = True           # reads it, whether or not it reads on (an error stops it)
+                    _end(pid, False, results, lifeline)
                 yield kind, data
         finally:
-            if not done:  # timed out, died, or the reader stopped mid-answer
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            os.waitpid(pid, 0)
-            os.close(read_end)
-            os.close(lifeline)
+            if not done:  # timed out, died, or left mid-answer: killed
+                _end(pid, True, request, results, lifeline)
+
+    def close(self) -> None:
+        """Stop the child if no run took it (one that was sent no query)."""
+        if self.pid is not None:
+            _end(self.pid, True, self._request, self._results, self._lifeline)
+            self.pid = self._request = self._results = self._lifeline = None
+
+
+def _end(pid: int, kill: bool, *fds) -> None:
+    """Reap the child ``pid`` (killed first if ``kill``) and close its pipes ``fds`` (None: closed already)."""
+    import os
+
+    if kill:
+        import signal
+
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os.waitpid(pid, 0)
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
+
+
+def _send_all(fd: int, data: bytes, deadline) -> None:
+    """Write ``data`` to the pipe ``fd`` by ``deadline`` (:class:`alignkg.workers.Timeout` past it); a reader
+    that has gone is not an error here (its frames say what happened)."""
+    import os
+    import select
+    import time
+
+    from .workers import Timeout
+
+    os.set_blocking(fd, False)
+    view = memoryview(data)
+    while view:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            raise Timeout("timeout")
+        if not select.select([], [fd], [], wait)[1]:
+            raise Timeout("timeout")
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            continue
+        except BrokenPipeError:
+            return
 
 
 class _FrameReader:
@@ -473,22 +575,76 @@ class _FrameReader:
 
 
 _ASKED = [0]  # queries this process has started through runner()
+_SPARE: list = []  # a child forked before the store was known (fork_ahead), for the first query
+
+
+def _forks() -> bool:
+    """Whether this process's next query runs in a forked child: its first, single-threaded, on Linux."""
+    return (_ASKED[0] == 0 and not _POOLS and sys.platform.startswith("linux")
+            and ("threading" not in sys.modules or sys.modules["threading"].active_count() == 1))
+
+
+def fork_ahead() -> None:
+    """Fork the child that will run this process's first query (:class:`_Child`) now.
+
+    A command that is about to ask a query calls this first thing: the child imports
+    pyoxigraph while the command parses its arguments and finds the store, then opens the
+    store while it binds the parameters, so that the query starts as soon as its text is
+    ready. Nothing happens for a process that has asked before, runs threads, or is not on
+    Linux; a child that is sent no query ends with this process (or at :func:`runner`).
+    """
+    if _forks() and not _SPARE:
+        _SPARE.append(_Child().start())
+
+
+def release() -> None:
+    """Stop the child :func:`fork_ahead` forked if no query took it (``query --list``, ``--endpoint``)."""
+    while _SPARE:
+        _SPARE.pop().close()
 
 
 def runner(source):
     """What runs a query of ``source`` when the caller brings no pool: a :class:`_Child` or a pool.
 
     The first query of a single-threaded process on Linux runs in a forked child
-    (:class:`_Child`): a command line asks one query, and a pool's fresh interpreter would cost
-    more than the query itself on a warm store. From the second query on, or with threads
-    about (a server), the process gets a pool of workers (:func:`pool_for`) that it reuses.
+    (:class:`_Child`, the one :func:`fork_ahead` forked if it did): a command line asks one query,
+    and a pool's fresh interpreter would cost more than the query itself on a warm store. From
+    the second query on, or with threads about (a server), the process gets a pool of workers
+    (:func:`pool_for`) that it reuses.
     """
-    import threading
-
+    forks = _forks()
     _ASKED[0] += 1
-    if _ASKED[0] == 1 and not _POOLS and sys.platform.startswith("linux") and threading.active_count() == 1:
-        return _Child(_store_dir(source))
+    spare = _SPARE.pop() if _SPARE else None
+    if forks:
+        path = _store_dir(source)
+        return spare.start(path) if spare is not None else _Child(path)
+    if spare is not None:
+        spare.close()
     return pool_for(source)
+
+
+@contextmanager
+def engine(source):
+    """What runs the next query of ``source`` (:func:`runner`), started at once.
+
+    A command line's forked child (:class:`_Child`) then opens the store while the command
+    resolves and binds the query's parameters, instead of after; pass it as ``pool`` to
+    :func:`open_stream` or :func:`execute`. A child that was sent no query (the parameters
+    were wrong) is stopped on leaving.
+
+    >>> from alignkg.store import Store
+    >>> with engine(Store()) as run:  # doctest: +SKIP
+    ...     print(execute(Store(), "ASK {}", pool=run).boolean)
+    False
+    """
+    run = runner(source)
+    if isinstance(run, _Child):
+        run.start()
+    try:
+        yield run
+    finally:
+        if isinstance(run, _Child):
+            run.close()
 
 
 def new_pool(source, size: int = 1, lane: dict | None = None):
@@ -514,8 +670,9 @@ _NATIVE = {("SELECT", "json"), ("SELECT", "csv"), ("SELECT", "tsv"),
 class Stream:
     """An answer on its way from a worker: ``type``, then the bytes (``chunks()``), then ``truncated``."""
 
-    def __init__(self, frames):
+    def __init__(self, frames, timeout: float | None = None):
         self._frames = frames
+        self.timeout = timeout or 0.0  # for the message of a timeout, which may come before the head
         self.type = None
         self.vars = []
         self.truncated = False
@@ -592,9 +749,7 @@ def open_stream(source, text: str, bindings=None, *, fmt: str = "json", timeout=
         check(final)
     pool = pool or runner(source)
     payload = {"query": final, "format": fmt, "limit": limit, "kind": form, "prefixes": PREFIX_IRIS}
-    stream = Stream(pool.run(payload, timeout))
-    stream.timeout = timeout or 0.0
-    return stream
+    return Stream(pool.run(payload, timeout), timeout)
 
 
 def _to_rdflib(b):

@@ -30,10 +30,8 @@ import atexit
 import hashlib
 import json
 import os
-import shutil
 import stat
 import sys
-import tempfile
 import time
 from functools import cached_property
 from pathlib import Path
@@ -112,15 +110,6 @@ def _open_regular(path: Path, max_size: int):
     return open(fd, "rb"), st.st_size  # builtin open on the fd (not os.fdopen, which tests replace)
 
 
-def _read_verified(path: Path, size: int, sha: str) -> bytes:
-    fh, actual = _open_regular(path, size)
-    with fh:
-        data = fh.read(size + 1)
-    if actual != size or len(data) != size or hashlib.sha256(data).hexdigest() != sha:
-        raise CacheEntryError(f"{path.name}: does not match its recorded size and digest")
-    return data
-
-
 def _file_record(path: Path) -> list:
     data = path.read_bytes()
     return [len(data), hashlib.sha256(data).hexdigest()]
@@ -148,6 +137,8 @@ def _dir_size(root: Path) -> int:
 
 
 def _remove(path: Path) -> None:
+    import shutil
+
     try:
         if path.is_symlink() or not path.is_dir():
             path.unlink()
@@ -164,6 +155,9 @@ def temporary_dir(prefix: str, parent: Path | None = None) -> Path:
     processes that were killed (SIGKILL runs no exit handler) are recognised and removed
     here: those of ``prefix`` in the same parent, owned by this user, whose process is gone.
     """
+    import shutil
+    import tempfile
+
     _sweep(prefix, parent)
     root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     atexit.register(shutil.rmtree, root, True)
@@ -171,6 +165,9 @@ def temporary_dir(prefix: str, parent: Path | None = None) -> Path:
 
 
 def _sweep(prefix: str, parent: Path | None) -> None:
+    import shutil
+    import tempfile
+
     base = parent if parent is not None else Path(tempfile.gettempdir())
     try:
         entries = list(os.scandir(base))
@@ -212,6 +209,11 @@ def _signature(path):
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
+    return _stat_signature(st)
+
+
+def _stat_signature(st) -> list:
+    """The :func:`_signature` of a regular file from its ``os.stat_result``."""
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
@@ -248,16 +250,21 @@ class _Digests:
     def get(self, path):
         """(the recorded SHA-256 or None, the file's signature now)."""
         seen = _signature(path)
-        if self.path is None:
+        if seen is None or seen[0] > max_input_bytes():
             return None, seen
+        return self.recorded(path, seen), seen
+
+    def recorded(self, path, seen) -> bytes | None:
+        """The SHA-256 recorded for ``path`` when its signature was ``seen``; None when there is none."""
+        if self.path is None or seen is None:
+            return None
         record = self.known.get(os.path.abspath(path))
-        if (seen is None or not isinstance(record, list) or len(record) != 2 or record[0] != seen
-                or seen[0] > max_input_bytes()):
-            return None, seen
+        if not isinstance(record, list) or len(record) != 2 or record[0] != seen:
+            return None
         try:
-            return (bytes.fromhex(record[1]) if len(record[1]) == 64 else None), seen
+            return bytes.fromhex(record[1]) if len(record[1]) == 64 else None
         except (TypeError, ValueError):
-            return None, seen
+            return None
 
     def put(self, path, seen, sha: bytes) -> None:
         if self.path is None or seen is None or seen != _signature(path):
@@ -277,6 +284,7 @@ class _Digests:
     def save(self) -> None:
         if not self.changed:
             return
+        self.changed = False
         known = dict(list(self.known.items())[-self.MAX:])
         tmp = self.path.with_name(f".{self.NAME}.{os.getpid()}.tmp")
         try:
@@ -368,7 +376,7 @@ class Store:
         here = Path(__file__).parent
         for name in _BUILD_CODE:
             digest.update((here / name).read_bytes())
-        known = _Digests(cache_dir())
+        self._known = known = _Digests(cache_dir())  # the entry's own files are checked against it too
         for i, path in enumerate(self.paths):
             sha, seen = known.get(path)
             if sha is None:
@@ -464,6 +472,9 @@ class Store:
             _remove(root)
 
     def _build_cached(self, directory: Path) -> _Entry:
+        import shutil
+        import tempfile
+
         try:
             build_root = Path(tempfile.mkdtemp(prefix=f".build-{self.key}-", dir=directory))
         except OSError:
@@ -485,9 +496,16 @@ class Store:
             except (OSError, CacheEntryError):
                 return self._build_temporary()
         self._evict(directory, keep=final)
+        if self._meta is not None:  # a warm start then trusts the files it finds unchanged (see _entry_file)
+            for name, (_, sha) in self._meta["files"].items():
+                path = final / name
+                self._known.put(path, _signature(path), bytes.fromhex(sha))
+            self._known.save()
         return _Entry(final)
 
     def _build_temporary(self) -> _Entry:
+        import shutil
+
         root = temporary_dir("alignkg-store-")
         entry = _Entry(root)
         try:
@@ -678,12 +696,51 @@ class Store:
         entry = self._ensure()
         if self._built_graph is not None or "nx" in self.__dict__ or self._meta is None:
             return None
-        from .graphio import NameIndex
-
         try:
-            return NameIndex(entry.names_file, _read_verified(entry.names_file, *self._meta["files"]["names.sqlite"]))
+            return self._name_index()
         except CacheEntryError:
             return None
+
+    def _name_index(self):
+        """The entry's name index (:class:`graph.graphio.NameIndex`): opened in place when names.sqlite is
+        known unchanged, else from its bytes once they match their record (CacheEntryError if not)."""
+        from .graphio import NameIndex
+
+        return NameIndex(self._entry.names_file, self._entry_file("names.sqlite", in_place=True))
+
+    def _entry_file(self, name: str, in_place: bool = False) -> bytes | None:
+        """The bytes of the entry's file ``name``, which must match the size and SHA-256 meta.json
+        records (else :class:`CacheEntryError`); None when ``in_place`` and the file is known unchanged.
+
+        Hashing every file of an entry on every start costs more than the answer of a small
+        query (names.sqlite alone: 70 ms at a million triples). So the entry's files are checked
+        like the inputs (:class:`_Digests`): a file whose signature (size, times to the nanosecond,
+        inode, device) is the one recorded when its bytes last matched their SHA-256 is read
+        without hashing, or, with ``in_place``, not read at all (the caller opens it where it is).
+        Any write to the file changes its signature, so damage is still caught: the file is then
+        hashed, and discarded if it no longer matches.
+        """
+        size, sha = self._meta["files"][name]
+        try:
+            digest = bytes.fromhex(sha)
+        except ValueError:
+            raise CacheEntryError(f"meta.json has no digest of {name}") from None
+        path = self._entry.root / name
+        fh, actual = _open_regular(path, size)
+        with fh:
+            seen = _stat_signature(os.fstat(fh.fileno()))
+            known = self._known.recorded(path, seen) == digest
+            if known and in_place:
+                return None
+            data = fh.read(size + 1)
+        if actual != size or len(data) != size:
+            raise CacheEntryError(f"{name}: does not match its recorded size and digest")
+        if not known:
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise CacheEntryError(f"{name}: does not match its recorded size and digest")
+            self._known.put(path, seen, digest)
+            self._known.save()
+        return data
 
     @cached_property
     def nx(self):
@@ -699,14 +756,9 @@ class Store:
     def _projection(self, name: str, load):
         """The entry's projection file ``name`` read by ``load``, with the name index; None when the
         entry proves damaged (then it is rebuilt, with one note)."""
-        from .graphio import NameIndex
-
-        entry = self._entry
         try:
-            files = self._meta["files"]
-            G = load(_read_verified(entry.root / name, *files[name]))
-            data = _read_verified(entry.names_file, *files["names.sqlite"])
-            G.graph["_name_index"] = NameIndex(entry.names_file, data)
+            G = load(self._entry_file(name))
+            G.graph["_name_index"] = self._name_index()
             return G
         except CacheEntryError as exc:
             reason = str(exc)

@@ -313,3 +313,12 @@ def test_the_lexers_name_classes_are_sparqls_over_every_code_point():
     everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
     for ours, plain in spec.items():
         assert re.sub(ours, "", everything) == re.sub(plain, "", everything), plain
+
+
+def test_a_query_stopped_before_its_first_row_names_the_timeout(run_process):
+    """An aggregate that runs past --timeout before it sends anything: the message says the timeout given
+    (it said 0 s when the stop came before the answer's head)."""
+    r = run_process("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                    "--timeout", "1", "--format", "json")
+    assert r.code == 2 and r.err.strip().endswith("query stopped after the 1 s timeout (raise it with --timeout)"), r
+    assert r.out == ""
