@@ -15,18 +15,6 @@ from typing import Callable
 from .errors import OutputError
 
 FORMATS = ("table", "json", "csv", "markdown")
-#: Modules imported when first needed (most commands write neither CSV nor a file; tempfile alone
-#: imports shutil, random, bz2 and lzma), yet still attributes of this module, as they were.
-_ON_FIRST_USE = ("csv", "tempfile")
-
-
-def __getattr__(name):
-    if name in _ON_FIRST_USE:
-        import importlib
-
-        module = globals()[name] = importlib.import_module(name)
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
