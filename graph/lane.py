@@ -22,6 +22,7 @@ connection if the answer had started.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import struct
@@ -31,6 +32,8 @@ import time
 IDLE, RUNNING, SENDING = 0, 1, 2
 _PEEK = 1 << 16
 _BODY_HEADERS = frozenset({"content-length", "transfer-encoding", "expect", "upgrade"})
+#: what may not stand in a head the lane answers: control characters but tab, CR and LF outside CRLF
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
 
 
 class Slot:
@@ -78,6 +81,8 @@ def parse(head: bytes):
         text = head.decode("ascii")
     except UnicodeDecodeError:
         return None
+    if _CONTROL.search(text, 0, len(text) - 4):  # a CR or LF alone, or another control character
+        return None
     lines = text.split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
@@ -102,6 +107,15 @@ def parse(head: bytes):
     if "close" in headers.get("connection", "").lower():
         return None
     return text, headers
+
+
+def _host(header: str | None) -> str | None:
+    """The host a ``Host`` header names, as the server's werkzeug reads it ("" when malformed)."""
+    if header is None:
+        return None
+    from werkzeug.sansio.utils import get_host
+
+    return get_host("http", header)
 
 
 class _Sink:
@@ -220,7 +234,7 @@ class Lane:
         if parsed is None:
             return b"R"
         text, headers = parsed
-        if not host_allowed(headers.get("host"), self.hosts) or "origin" in headers \
+        if not host_allowed(_host(headers.get("host")), self.hosts) or "origin" in headers \
                 or headers.get("sec-fetch-site") == "cross-site":
             return b"R"  # refusals and CORS are the server's
         try:
@@ -269,8 +283,8 @@ class Lane:
             return b"F"
 
     def _send(self, conn, data: bytes) -> None:
-        """Write a whole answer (no deadline: the socket's own timeout stops a client that stops reading)."""
-        self.slot.set(float("inf"), SENDING)
+        """Write a whole answer; a client too slow to take it within the timeout is cut off, as a streamed one."""
+        self.slot.set(time.monotonic() + self.timeout, SENDING)
         conn.sendall(data)
         self.slot.set(0.0, IDLE)
 

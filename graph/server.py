@@ -540,23 +540,31 @@ def make(store, *, host="127.0.0.1", port=8780, timeout=10.0, limit=10_000, cors
                 return count > 0
 
         def _back(self, request, client_address, keep, error):
-            """A lent connection comes back from its worker: served on by a thread, or finished."""
+            """A lent connection comes back from its worker (on the pool's watcher thread, which must not
+            block): finished here, or answered and served on by a thread."""
+            if not keep and error is None:
+                self._done(request)
+                return
+            try:
+                self.pool.submit(self._resume, request, client_address, keep, error)
+            except RuntimeError:  # the server is closing
+                self._done(request)
+
+        def _resume(self, request, client_address, keep, error):
             if error is not None:  # the worker was stopped mid-query: this process answers for it
                 from .protocol import text_answer
                 from .sparql import failure
 
                 message = str(failure(error, app.timeout))
                 try:
+                    request.settimeout(Handler.timeout)  # the worker left it blocking
                     request.sendall(text_answer(error_status(message), message, software, "*" in app.cors))
                 except OSError:
                     keep = False
             if keep:
-                try:
-                    self.pool.submit(self._work, request, client_address)
-                    return
-                except RuntimeError:  # the server is closing
-                    pass
-            self._done(request)
+                self._work(request, client_address)
+            else:
+                self._done(request)
 
         def _work(self, request, client_address):
             try:

@@ -392,7 +392,9 @@ class Worker:
         self.fd = self.proc.stdout.fileno()
         self.buf = bytearray()
         self.prefixes = None
-        self.lent = None  # (connection, address) while the worker answers a lent connection
+        self.lent = None  # the connection it answers, while lent
+        self.killed = False
+        self.asked = False  # asked to give it back
 
     def frames(self, deadline):
         """Yield ``(kind, payload)`` frames until ``Z``; raise :class:`Timeout` past ``deadline``."""
@@ -426,7 +428,11 @@ class Worker:
         self.proc.stdin.write(struct.pack(">I", len(body)) + body)
         self.proc.stdin.flush()
 
-    def kill(self) -> None:
+    def kill(self) -> int | None:
+        """Kill the process and close its pipes (once); the final stage of its slot (see :mod:`alignkg.lane`), if any."""
+        if self.killed:
+            return None
+        self.killed = True
         try:
             self.proc.kill()
         except OSError:
@@ -443,6 +449,11 @@ class Worker:
         except OSError:
             pass
         self.proc.wait()
+        if self.slot is None:
+            return None
+        stage = self.slot.get()[1]  # final: the process is gone
+        self.slot.map.close()
+        return stage
 
 
 def _package_parent() -> str:
@@ -519,10 +530,11 @@ class Pool:
         except OSError:  # the worker died while idle
             self._replace(worker)
             return False
-        worker.lent = conn
+        worker.lent, worker.asked = conn, False
         with self._lock:
             self._lent[worker] = back
-        os.write(self._wake[1], b"w")
+            if not self._closed:  # the pipe's write end is closed with the pool
+                os.write(self._wake[1], b"w")
         return True
 
     def _watch_loop(self):
@@ -538,21 +550,29 @@ class Pool:
                 os.read(wake, 4096)
             now = time.monotonic()
             for worker in lent:
-                if worker.ctl in ready:
-                    try:
-                        message = worker.ctl.recv(16)
-                    except OSError:
-                        message = b""
-                    if message in (b"R", b"F"):
-                        self._returned(worker, message == b"R")
-                        self.idle.put(worker)
-                        continue
-                    if not message:  # the worker died
-                        self._stopped(worker)
-                        continue
-                deadline, stage = worker.slot.get()
-                if stage and deadline <= now:
-                    self._stopped(worker)
+                try:
+                    self._watch(worker, worker.ctl in ready, now)
+                except Exception:  # never let one worker stop the watcher (and with it every timeout)
+                    pass
+        os.close(wake)  # the read end is this thread's; close() closes the write end
+
+    def _watch(self, worker, readable: bool, now: float) -> None:
+        """One lent worker: its connection back (``R``, ``F``), dead, or past its deadline."""
+        if readable:
+            try:
+                message = worker.ctl.recv(16)
+            except OSError:
+                message = b""
+            if message in (b"R", b"F"):
+                self._returned(worker, message == b"R")
+                self.idle.put(worker)
+                return
+            if not message:  # the worker died
+                self._stopped(worker)
+                return
+        deadline, stage = worker.slot.get()
+        if stage and deadline <= now:
+            self._stopped(worker)
 
     def _returned(self, worker, keep: bool, error: str | None = None) -> None:
         with self._lock:
@@ -566,28 +586,32 @@ class Pool:
         from .lane import IDLE, RUNNING
 
         past = worker.slot.get()[0] <= time.monotonic()
-        self._replace(worker)
-        stage = worker.slot.get()[1]  # final: the worker is gone
+        stage = self._replace(worker)
         error = None
         if stage == RUNNING:
             error = Timeout("timeout") if past else WorkerError("the query process ended without an answer")
         self._returned(worker, stage in (IDLE, RUNNING), error)
 
-    def _replace(self, worker) -> None:
-        """Kill a worker and start another in its place."""
-        worker.kill()
+    def _replace(self, worker):
+        """Kill a worker and start another in its place; the worker's final stage (:meth:`Worker.kill`)."""
+        stage = worker.kill()
         with self._lock:
             self._workers.discard(worker)
         self._spawn.put(1)
+        return stage
 
     def _reclaim(self) -> None:
-        """Ask every lent worker to give its connection back (a query waits for a worker)."""
+        """Ask every lent worker to give its connection back (a query waits for a worker), once per lending."""
+        import socket
+
         with self._lock:
-            lent = list(self._lent)
+            lent = [w for w in self._lent if not w.asked]
+            for worker in lent:
+                worker.asked = True
         for worker in lent:
             try:
-                worker.ctl.send(b"Y")
-            except OSError:
+                worker.ctl.send(b"Y", socket.MSG_DONTWAIT)
+            except OSError:  # full or gone: the watcher learns which
                 pass
 
     def _spawn_loop(self):
@@ -655,7 +679,11 @@ class Pool:
                 self._replace(worker)
 
     def close(self):
-        self._closed = True
+        with self._lock:
+            closing, self._closed = not self._closed, True
+            if closing and self.lane is not None:  # wake the watcher, which then ends
+                os.write(self._wake[1], b"w")
+                os.close(self._wake[1])
         self._spawn.put(None)
         with self._lock:
             workers = list(self._workers)
@@ -666,11 +694,6 @@ class Pool:
             lent = list(self._lent)
         for w in lent:
             self._returned(w, False)
-        if self.lane is not None:
-            try:
-                os.write(self._wake[1], b"w")
-            except OSError:
-                pass
 
     def __enter__(self):
         return self
