@@ -28,6 +28,8 @@ import socket
 import struct
 import time
 
+from .protocol import LAST_CHUNK, chunk
+
 #: the stages of a lent connection's current request, in its :class:`Slot`
 IDLE, RUNNING, SENDING = 0, 1, 2
 _PEEK = 1 << 16
@@ -121,12 +123,11 @@ def _host(header: str | None) -> str | None:
 class _Sink:
     """Takes a worker's answer frames (:func:`alignkg.workers.answer`): held whole, streamed chunked past HOLD."""
 
-    def __init__(self, lane, conn, deadline):
-        self.lane, self.conn, self.deadline = lane, conn, deadline
+    def __init__(self, lane, conn, deadline, media):
+        self.lane, self.conn, self.deadline, self.media = lane, conn, deadline, media
         self.held, self.size = [], 0
         self.streaming = self.broken = self.truncated = False
         self.error = None
-        self.media = None
 
     def write(self, frame) -> int:
         kind, data = frame[:1], frame[5:]
@@ -135,7 +136,7 @@ class _Sink:
         try:
             if kind == b"D":
                 if self.streaming:
-                    self.conn.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.conn.sendall(chunk(data))
                 else:
                     self.held.append(bytes(data))
                     self.size += len(data)
@@ -155,7 +156,7 @@ class _Sink:
         self.streaming = True
         self.conn.sendall(self.lane.head(200, self.media, None, chunked=True))
         for data in self.held:
-            self.conn.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+            self.conn.sendall(chunk(data))
         self.held = []
 
     def flush(self) -> None:
@@ -227,7 +228,7 @@ class Lane:
     def _request(self, conn, head: bytes):
         """Answer one request whose head is ``head``; None to go on, ``b"R"`` or ``b"F"`` to stop."""
         from .errors import QueryError
-        from .protocol import MEDIA, host_allowed
+        from .protocol import MEDIA, host_allowed, kind_of
         from .sparql import PREFIX_IRIS, check, native
 
         parsed = parse(head)
@@ -241,8 +242,7 @@ class Lane:
             form = check(text)
         except QueryError:
             return b"R"
-        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
-        media = self.media(headers.get("accept"), kind)
+        media = self.media(headers.get("accept"), kind_of(form))
         if media is None or not native(form, MEDIA[media][0]):
             return b"R"
         fmt = MEDIA[media][0]
@@ -256,8 +256,7 @@ class Lane:
                 return None
             deadline = time.monotonic() + self.timeout
             self.slot.set(deadline, RUNNING)
-            sink = _Sink(self, conn, deadline)
-            sink.media = media
+            sink = _Sink(self, conn, deadline, media)
             request = {"query": text, "format": fmt, "limit": self.limit, "kind": form}
             if self.prefixes:
                 request["prefixes"], self.prefixes = PREFIX_IRIS, False
@@ -265,14 +264,14 @@ class Lane:
             if sink.broken:
                 return b"F"
             if sink.streaming:  # the head went out; a failure now can only cut the body short
-                conn.sendall(b"0\r\n\r\n")
+                conn.sendall(LAST_CHUNK)
                 self.slot.set(0.0, IDLE)
                 return None
             if sink.error is not None:
                 from .protocol import error_status, text_answer
-                from .sparql import _syntax_message
+                from .sparql import syntax_message
 
-                message = _syntax_message(sink.error)
+                message = syntax_message(sink.error)
                 self._send(conn, text_answer(error_status(message), message, self.server, self.cors_any))
                 return None
             body = b"".join(sink.held)
@@ -291,16 +290,9 @@ class Lane:
     def head(self, code: int, media: str, length: int | None, *, truncated=False, hit=False,
              chunked=False) -> bytes:
         """The head of an answer in ``media`` as the server's endpoint writes it."""
-        from .protocol import content_type, head, status_line
+        from .protocol import answer_head
 
-        headers = [("Content-Type", content_type(media))]
-        if length is not None:
-            headers.append(("Content-Length", str(length)))
-        if hit:
-            headers.append(("X-Alignkg-Cache", "hit"))
+        extra = [("X-Alignkg-Cache", "hit")] if hit else []
         if truncated:
-            headers.append(("X-Alignkg-Truncated", f"results cut at {self.limit}"))
-        if self.cors_any:
-            headers.append(("Access-Control-Allow-Origin", "*"))
-        headers.append(("X-Content-Type-Options", "nosniff"))
-        return head(status_line(code), headers, self.server, chunked)
+            extra.append(("X-Alignkg-Truncated", f"results cut at {self.limit}"))
+        return answer_head(code, media, length, self.server, cors_any=self.cors_any, extra=extra, chunked=chunked)

@@ -131,6 +131,23 @@ class NoCache:
         pass
 
 
+def kind_of(form: str) -> str:
+    """The kind of answer a query form gives: ``"graph"`` (CONSTRUCT, DESCRIBE) or ``"results"``."""
+    return "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body (the body ends with :data:`LAST_CHUNK`).
+
+    >>> chunk(b"abc")
+    b'3\\r\\nabc\\r\\n'
+    """
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+LAST_CHUNK = b"0\r\n\r\n"
+
+
 def error_status(message: str) -> int:
     """The status of a query that failed with ``message``: 503 past the timeout, else 400."""
     return 503 if "timeout" in message else 400
@@ -192,11 +209,20 @@ def head(status: str, headers, server: str, chunked: bool = False) -> bytes:
     return "".join(lines).encode("latin-1")
 
 
-def text_answer(code: int, message: str, server: str, cors_any: bool = False) -> bytes:
-    """A whole plain-text answer (an error), as the endpoint's ``_text`` writes it, on a kept connection."""
-    body = (message + "\n").encode("utf-8")
-    headers = [("Content-Type", content_type("text/plain")), ("Content-Length", str(len(body)))]
+def answer_head(code: int, media: str, length: int | None, server: str, *, cors_any: bool = False,
+                extra=(), chunked: bool = False) -> bytes:
+    """The head of an answer in ``media`` as the endpoint writes it (``extra``: headers of its own)."""
+    headers = [("Content-Type", content_type(media))]
+    if length is not None:
+        headers.append(("Content-Length", str(length)))
+    headers += extra
     if cors_any:
         headers.append(("Access-Control-Allow-Origin", "*"))
     headers.append(("X-Content-Type-Options", "nosniff"))
-    return head(status_line(code), headers, server) + body
+    return head(status_line(code), headers, server, chunked)
+
+
+def text_answer(code: int, message: str, server: str, cors_any: bool = False) -> bytes:
+    """A whole plain-text answer (an error), as the endpoint's ``_text`` writes it, on a kept connection."""
+    body = (message + "\n").encode("utf-8")
+    return answer_head(code, "text/plain", len(body), server, cors_any=cors_any) + body

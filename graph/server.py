@@ -55,7 +55,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .errors import AlignKGError, QueryError
-from .protocol import HOLD, INTERNAL_ERROR, LOOPBACK, MEDIA, AnswerCache, Negotiator, NoCache, error_status, host_allowed
+from .protocol import (HOLD, INTERNAL_ERROR, LAST_CHUNK, LOOPBACK, MEDIA, AnswerCache, Negotiator, NoCache, chunk,
+                       error_status, host_allowed, kind_of)
 
 #: Largest request body accepted (bytes); checked while the body is read.
 MAX_BODY = 1 << 20
@@ -157,7 +158,7 @@ class Endpoint:
         from . import sparql as sq
 
         form = sq.check(text)
-        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
+        kind = kind_of(form)
         media = self._media(request.environ.get("HTTP_ACCEPT"), kind)
         if media is None:
             return self._text(406, f"cannot answer in {request.headers.get('Accept')}; offered: "
@@ -636,8 +637,8 @@ def _send(handler, status: str, headers, chunks, head_only: bool, sent: list) ->
     write(first)
     for data in chunks:
         if data:
-            write(b"%x\r\n%s\r\n" % (len(data), data))
-    write(b"0\r\n\r\n")
+            write(chunk(data))
+    write(LAST_CHUNK)
 
 
 def serve(store, **options):

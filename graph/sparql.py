@@ -694,7 +694,7 @@ class Stream:
             for kind, payload in self._frames:
                 if kind == b"E":
                     message = payload.decode("utf-8", "replace")
-                    raise QueryError(_syntax_message(message))
+                    raise QueryError(syntax_message(message))
                 if kind == b"T":
                     self.truncated = True
                     continue
@@ -727,7 +727,7 @@ def failure(exc, timeout: float) -> QueryError:
 _POSITION = re.compile(r"error at (\d+):(\d+): ?")
 
 
-def _syntax_message(message: str) -> str:
+def syntax_message(message: str) -> str:
     """pyoxigraph's "error at L:C: ..." as "SPARQL syntax error at line L, column C: ..."."""
     m = _POSITION.search(message)
     if m:
