@@ -1,6 +1,6 @@
 """``python -m alignkg``: the command line."""
 
-from .cli import main
+from .fastcli import main
 
 if __name__ == "__main__":
     main()

@@ -26,57 +26,24 @@ class AlignGroup(click.Group):
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from . import exits
+
+        exits.STDOUT_WRITERS.add(click.utils.echo.__code__)
         try:
             code = super().main(args, prog_name or "alignkg", complete_var, standalone_mode=False, **extra)
-        except AlignKGError as exc:
-            code = _fail(str(exc), exc.exit_code)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            code = _fail(f"{exc.format_message()}{hint}", 2)
+            code = exits.fail(f"{exc.format_message()}{hint}", 2)
         except click.ClickException as exc:
-            code = _fail(exc.format_message(), exc.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            code = _fail("interrupted", 130)
-        except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 0
-        except OSError as exc:  # stdout that cannot take the answer (> /dev/full) is bad input: exit 2
-            if not _raised_in_echo(exc) or os.environ.get("ALIGNKG_DEBUG"):
-                code = _internal_error(exc)
-            else:
-                from .output import discard_stdout
-
-                discard_stdout()
-                code = _fail(f"stdout: cannot write ({exc.strerror or exc})", 2)
-        except Exception as exc:  # a bug, not bad input: still one line, unless debugging
-            code = _internal_error(exc)
+            code = exits.fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            code = exits.fail("interrupted", 130)
+        except (Exception, KeyboardInterrupt) as exc:  # bad input, a closed stdout, a bug: see exits.outcome
+            code = exits.outcome(exc)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
-
-
-def _internal_error(exc) -> int:
-    """A bug, not bad input: one line and exit 70, or the traceback with ALIGNKG_DEBUG=1."""
-    if os.environ.get("ALIGNKG_DEBUG"):
-        raise exc
-    return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it, "
-                 "and set ALIGNKG_DEBUG=1 to see the traceback", 70)
-
-
-def _raised_in_echo(exc) -> bool:
-    """True when ``exc`` was raised while click.echo wrote to stdout."""
-    import traceback
-
-    return any(frame.f_code is click.utils.echo.__code__ for frame, _ in traceback.walk_tb(exc.__traceback__))
-
-
-def _fail(message: str, code: int) -> int:
-    from .output import clean
-
-    click.echo(f"alignkg: error: {clean(' '.join(message.split()))}", err=True)
-    return code
 
 
 def read_options(func):
@@ -374,7 +341,7 @@ def render(focus, compare, what_if, output, force, data, full):
         click.echo(_shown(path))
 
 
-QUERY_FORMATS = ("table", "json", "csv", "tsv", "xml", "markdown", "ttl", "nt", "jsonld")
+from .fastcli import QUERY_FORMATS, seconds  # noqa: E402  (one reading of these values for click and the fast lane)
 
 
 class Seconds(click.ParamType):
@@ -382,21 +349,15 @@ class Seconds(click.ParamType):
     negative values are refused with exit 2."""
 
     name = "SECONDS"
-    MAXIMUM = 7 * 24 * 3600.0
 
     def __init__(self, minimum=0.0):
         self.minimum = minimum
 
     def convert(self, value, param, ctx):
-        import math
-
         try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not math.isfinite(seconds) or not self.minimum <= seconds <= self.MAXIMUM:
-            self.fail(f"{value!r} is not a number of seconds from {self.minimum:g} to {self.MAXIMUM:g}", param, ctx)
-        return seconds
+            return seconds(value, self.minimum)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def query_options(func):
@@ -413,46 +374,6 @@ def query_options(func):
     return func
 
 
-def stream_answer(source, text, bindings, fmt, timeout, limit, pool=None):
-    """Run a local query (on ``pool``, see :func:`graph.sparql.engine`) and print its answer; standard
-    formats stream from the engine as they come."""
-    import codecs
-
-    from . import sparql as sq
-
-    form = sq.check(text)
-    # on a terminal the answer is small and read by a person, who is told when it is empty
-    if not sq.native(form, fmt) or click.get_text_stream("stderr").isatty():
-        emit_answer(sq.execute(source, text, bindings, timeout=timeout, limit=limit, pool=pool), fmt)
-        return
-    stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit, pool=pool)
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    last = ""
-    for chunk in stream.chunks():
-        piece = decoder.decode(chunk)
-        if piece:
-            click.echo(piece, nl=False)
-            last = piece
-    if not last.endswith("\n"):
-        click.echo("")
-    if stream.truncated:
-        click.echo("alignkg: note: results cut at the --limit", err=True)
-
-
-def emit_answer(answer, fmt):
-    from .sparql import serialize
-
-    text = serialize(answer, fmt)
-    if text:
-        click.echo(text, nl=not text.endswith("\n"))
-    if answer.truncated:
-        click.echo("alignkg: note: results cut at the --limit", err=True)
-    empty = (answer.type == "SELECT" and not answer.rows) or (answer.type in ("CONSTRUCT", "DESCRIBE")
-                                                               and not answer.triples)
-    if empty and (fmt == "table" or click.get_text_stream("stderr").isatty()):
-        click.echo("no results", err=True)  # stdout keeps the format's own empty answer
-
-
 @cli.command()
 @click.argument("query", required=False)
 @click.option("--file", "-f", "query_file", metavar="FILE", help="Read the query from FILE ('-' for stdin).")
@@ -462,17 +383,16 @@ def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
     """Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE); with
     no QUERY and no --file it is read from stdin. SERVICE, FROM and updates
     are refused; the query runs in a child process stopped at --timeout."""
+    from . import ask
     from . import sparql as sq
 
     text = sq.query_text(query, query_file)
     sq.check(text)  # refusals before loading anything; syntax is checked by the engine, inside the timeout
     if endpoint:
         _local_only(data=data)
-        emit_answer(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
+        ask.emit(remote(endpoint, timeout or 30.0).execute(text, limit=limit), fmt)
         return
-    st = store(data)
-    with sq.engine(st) as engine:
-        stream_answer(st, text, None, fmt, timeout or None, limit, engine)
+    ask.adhoc(text, fmt, timeout, limit, data)
 
 
 @cli.command()
@@ -484,21 +404,16 @@ def sparql(query, query_file, endpoint, fmt, timeout, limit, data):
 def query(name, params, list_, endpoint, fmt, timeout, limit, data):
     """Run a named query from queries/ with its parameters bound (never
     pasted into the query text); --list shows the gallery."""
-    from . import queries
+    from . import ask, queries
 
     if list_ or not name:
         emit(queries.listing(), fmt if fmt in FORMATS else "table")
         return
     if endpoint:
         _local_only(data=data)
-        emit_answer(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
+        ask.emit(queries.run_remote(remote(endpoint, timeout or 30.0), name, params, limit=limit), fmt)
         return
-    from . import sparql as sq
-
-    st = store(data)
-    q = queries.named(name)
-    with sq.engine(st) as engine:  # started now: it opens the store while the parameters are resolved
-        stream_answer(st, q.text, queries.bindings(st, q, params), fmt, timeout or None, limit, engine)
+    ask.named(name, params, fmt, timeout, limit, data)
 
 
 @cli.command()
@@ -657,7 +572,7 @@ def check(ctx, file, fmt):
 
 
 def main():
-    """The ``alignkg`` command.
+    """The ``alignkg`` command, read by click (the fast lane, :mod:`alignkg.fastcli`, hands over here).
 
     A command builds its answer from objects that all stay alive until it
     is written (rows, steps, a loaded projection), so the cyclic collector's
@@ -667,32 +582,10 @@ def main():
     """
     import gc
 
+    from .exits import finish
+
     gc.set_threshold(100_000, 50, 1000)
-    _exit(cli.main(prog_name="alignkg", standalone_mode=False))
-
-
-def _exit(code: int) -> None:
-    """End the process once the answer is out, without freeing the heap object by object.
-
-    Python's own exit frees every object a command built; after a first load of
-    a million triples that took 2.8 s (a seventh of the load). Here the exit
-    handlers still run (temporary stores are removed, query workers stopped)
-    and the standard streams are flushed, then the process ends at once.
-    """
-    import atexit
-
-    atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away: nothing more to say
-        pass
-    except OSError as exc:
-        code = _fail(f"stdout: cannot write ({exc.strerror or exc})", 2)
-    try:
-        sys.stderr.flush()
-    except OSError:
-        pass
-    os._exit(code)
+    finish(cli.main(prog_name="alignkg", standalone_mode=False))
 
 
 if __name__ == "__main__":

@@ -276,7 +276,7 @@ class Endpoint:
 
         return Response(json.dumps([{"name": q.name, "summary": q.summary, "description": q.description,
                                      "example": q.example, "text": q.text,
-                                     "parameters": [p.__dict__ for p in q.params]}
+                                     "parameters": [p.as_dict() for p in q.params]}
                                     for q in catalogue().values()], ensure_ascii=False),
                         mimetype="application/json")
 

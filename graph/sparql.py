@@ -25,7 +25,6 @@ import sys
 from contextlib import contextmanager
 
 from .errors import QueryError
-from .output import Result
 
 MAX_QUERY = 100_000
 #: :data:`alignkg.namespace.PREFIXES` as plain strings, so that a query's way from the command line
@@ -793,7 +792,7 @@ def execute(source, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None,
     return Answer("SELECT", variables, rows, truncated=stream.truncated)
 
 
-def run(source, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> Result:
+def run(source, text, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=None) -> "Result":
     """Evaluate a query and shape the answer as a :class:`Result` (see :func:`shape`)."""
     return shape(execute(source, text, bindings, timeout=timeout, limit=limit))
 
@@ -883,8 +882,10 @@ def _term_json(term):
     return {"type": "uri", "value": str(term)}
 
 
-def shape(answer: Answer) -> Result:
+def shape(answer: Answer) -> "Result":
     """Turn an :class:`Answer` into a :class:`Result` (JSON: SPARQL 1.1 Query Results JSON)."""
+    from .output import Result
+
     if answer.type == "ASK":
         return Result([{"boolean": answer.boolean}], ["boolean"],
                       json_override={"head": {}, "boolean": answer.boolean})
