@@ -144,7 +144,7 @@ def run(argv: list) -> int | None:
     from . import ask, exits
     from . import sparql as sq
 
-    sq.fork_ahead()  # the query's process imports pyoxigraph while this one finds the store
+    sq.fork_ahead(values["data"])  # the query's process opens the store these files used last, meanwhile
     try:
         if command == "query":
             ask.named(values["name"], values["params"], values["fmt"], values["timeout"], values["limit"],

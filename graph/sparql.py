@@ -81,16 +81,23 @@ def query_text(query: str | None, query_file: str | None) -> str:
 def _name_class(members: str) -> str:
     """The regex class of ``members`` (characters below U+00C0) and of U+00C0-U+FFFF, as its complement.
 
-    Both forms match the same characters; the complement compiles in a tenth of the time (Python
-    builds a bitmap of every character of a range up to U+FFFF), which every command pays once.
+    Both forms match the same characters; the complement, written as runs, compiles in a fraction
+    of the time (Python builds a bitmap of every character of a range up to U+FFFF), which every
+    query's command line pays once.
 
     >>> import re
     >>> c = re.compile(_name_class("ab"))
     >>> [bool(c.match(x)) for x in "ab\u00c0\uffffc\u00b6\U00010000"]
     [True, True, True, True, False, False, False]
     """
-    skip = "".join(f"\\x{i:02x}" for i in range(0xC0) if chr(i) not in members)
-    return f"[^{skip}\\U00010000-\\U0010FFFF]"
+    skip, start = [], None  # runs of the characters below U+00C0 that are not members, as ranges
+    for i in range(0xC1):
+        if i < 0xC0 and chr(i) not in members:
+            start = i if start is None else start
+        elif start is not None:
+            skip.append(f"\\x{start:02x}" if start == i - 1 else f"\\x{start:02x}-\\x{i - 1:02x}")
+            start = None
+    return f"[^{''.join(skip)}\\U00010000-\\U0010FFFF]"
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -426,8 +433,8 @@ class _Child:
     this process's end). Each query gets a child of its own.
     """
 
-    def __init__(self, path: str | None = None):
-        self.path = path
+    def __init__(self, path: str | None = None, data=None):
+        self.path, self.data = path, data
         self.pid = None
 
     def start(self, path: str | None = None) -> "_Child":
@@ -466,12 +473,16 @@ class _Child:
                 import json
                 import struct
 
-                import pyoxigraph as ox
-
+                store, opened = _early_store(self.data)
                 with open(request_read, "rb") as requests:  # the store's directory, then the query
                     head = requests.read(4)
                     if len(head) == 4:
-                        store = ox.Store.read_only(os.fsdecode(requests.read(struct.unpack(">I", head)[0])))
+                        path = os.fsdecode(requests.read(struct.unpack(">I", head)[0]))
+                        if opened is None or opened != _identity(path):
+                            import pyoxigraph as ox
+
+                            store = None  # a wrong guess is closed before the store is opened
+                            store = ox.Store.read_only(path)
                         request = requests.read()
                         if request:  # else this process needed no answer after all
                             out = open(write_end, "wb")
@@ -516,6 +527,37 @@ class _Child:
         if self.pid is not None:
             _end(self.pid, True, self._request, self._results, self._lifeline)
             self.pid = self._request = self._results = self._lifeline = None
+
+
+def _early_store(data):
+    """In a query's process forked before its store is known: the store the same ``--data`` files used
+    last (:func:`alignkg.cachedir.recent_store`), opened now, and its identity; ``(None, None)`` when
+    there is no guess (``data`` None: the caller did not say) or it does not open. Imports pyoxigraph."""
+    import pyoxigraph as ox
+
+    if data is None:
+        return None, None
+    from .cachedir import recent_store
+
+    guess = recent_store(data)
+    if guess is None:
+        return None, None
+    try:
+        opened = _identity(guess)
+        return ox.Store.read_only(guess), opened
+    except Exception:  # noqa: BLE001 - any failure only means no early store; the right one opens later
+        return None, None
+
+
+def _identity(path: str):
+    """A directory as itself: its path, device and inode (an entry rebuilt under the same name is another)."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return path, st.st_dev, st.st_ino
 
 
 def _end(pid: int, kill: bool, *fds) -> None:
@@ -583,17 +625,19 @@ def _forks() -> bool:
             and ("threading" not in sys.modules or sys.modules["threading"].active_count() == 1))
 
 
-def fork_ahead() -> None:
+def fork_ahead(data=None) -> None:
     """Fork the child that will run this process's first query (:class:`_Child`) now.
 
     A command that is about to ask a query calls this first thing: the child imports
     pyoxigraph while the command parses its arguments and finds the store, then opens the
     store while it binds the parameters, so that the query starts as soon as its text is
-    ready. Nothing happens for a process that has asked before, runs threads, or is not on
+    ready. Given the command's ``--data`` files ``data``, the child opens at once the store
+    they used last (:mod:`alignkg.cachedir`), and keeps it if the command then names that very
+    directory. Nothing happens for a process that has asked before, runs threads, or is not on
     Linux; a child that is sent no query ends with this process (or at :func:`runner`).
     """
     if _forks() and not _SPARE:
-        _SPARE.append(_Child().start())
+        _SPARE.append(_Child(data=data).start())
 
 
 def release() -> None:

@@ -37,6 +37,8 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__
+from .cachedir import CacheEntryError, cache_dir, remember
+from .cachedir import open_regular as _open_regular
 from .parse import file_digest, format_of, max_input_bytes, ontology_files, read_bytes
 
 _BUILD_CODE = ("parse.py", "card.py", "asserted.py", "entail.py", "project.py", "namespace.py", "store.py",
@@ -46,17 +48,6 @@ CACHE_FORMAT = 3
 #: Default cap on the cache's size, in MiB (``ALIGNKG_CACHE_MAX_MB``).
 DEFAULT_CACHE_MAX_MB = 1024
 _META_MAX = 1 << 20
-
-
-def cache_dir() -> Path | None:
-    """The cache directory, or None when caching is off."""
-    configured = os.environ.get("ALIGNKG_CACHE_DIR")
-    if configured == "off":
-        return None
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "alignkg"
 
 
 def cache_max_bytes() -> int:
@@ -72,10 +63,6 @@ def cache_max_bytes() -> int:
 def note(text: str) -> None:
     """One line on stderr (never data)."""
     print(f"alignkg: note: {text}", file=sys.stderr)
-
-
-class CacheEntryError(Exception):
-    """A cache entry that may not be used (damaged, foreign, or unsafe)."""
 
 
 def _private_dir(directory: Path, quiet: bool = False) -> bool:
@@ -94,20 +81,6 @@ def _private_dir(directory: Path, quiet: bool = False) -> bool:
             note(f"cache directory {directory} is not a private directory of this user; not using it")
         return False
     return True
-
-
-def _open_regular(path: Path, max_size: int):
-    """Open ``path`` for reading only if it is a regular file of ours, without following links
-    or blocking on a FIFO; return (file object, size)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise CacheEntryError(f"{path.name}: {exc.strerror or exc}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > max_size:
-        os.close(fd)
-        raise CacheEntryError(f"{path.name}: not a regular private file")
-    return open(fd, "rb"), st.st_size  # builtin open on the fd (not os.fdopen, which tests replace)
 
 
 def _file_record(path: Path) -> list:
@@ -423,6 +396,7 @@ class Store:
                     os.utime(entry.meta_file)  # least recently used: the oldest meta.json goes first
                 except OSError:
                     pass
+                self._remember(directory)
                 return entry
             except FileNotFoundError:
                 pass
@@ -430,9 +404,16 @@ class Store:
                 note(f"discarded a damaged cache entry ({exc}); rebuilding")
                 self._discard(entry.root)
             self._entry = self._build_cached(directory)
+            if self._entry.root.parent == directory:
+                self._remember(directory)
             return self._entry
         self._entry = self._build_temporary()
         return self._entry
+
+    def _remember(self, directory: Path) -> None:
+        """Note this entry as the one these ``--data`` files use: the next query's process opens it early."""
+        if self._shipped:  # a graph without the shipped ontology is another entry for the same files
+            remember(directory, self.paths[self._shipped:], self.key)
 
     def _verify(self, entry: _Entry) -> dict:
         try:

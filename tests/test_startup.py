@@ -201,3 +201,60 @@ def test_followed_columns_that_do_not_fit_the_file_are_refused():
             load_followed(json.dumps(bad).encode() + data[cut:])
     with pytest.raises(ValueError):
         load_followed(data[: cut + 20])
+
+
+# ---------------------------------------------------------------- the early store (graph/cachedir.py)
+
+_ONLY = "SELECT ?l WHERE { ?s rdfs:label ?l FILTER(STRSTARTS(STR(?l), 'only in')) }"
+
+
+def _two_graphs(tmp_path):
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    for path, word in ((a, "A"), (b, "B")):
+        path.write_text(f'@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                        f'<urn:x:{word}> rdfs:label "only in {word}" .\n', encoding="utf-8")
+    return a, b
+
+
+def test_the_store_a_data_file_used_last_is_recorded_as_a_key(tmp_path):
+    """After a query with ``--data``, recent.json names the entry (a key, not a path) under the file's
+    absolute path, and the query's process finds the entry's store from it; a pipe is never recorded."""
+    from alignkg.cachedir import recent_store
+
+    cache = tmp_path / "cache"
+    a, _ = _two_graphs(tmp_path)
+    code, out, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
+    assert code == 0 and out.splitlines()[1:] == ["only in A"], (out, err)
+    record = json.loads((cache / "recent.json").read_text())
+    assert record == {str(a): entry_of(cache).name}
+    assert oct((cache / "recent.json").stat().st_mode & 0o777) == "0o600"
+    os.environ["ALIGNKG_CACHE_DIR"], saved = str(cache), os.environ.get("ALIGNKG_CACHE_DIR")
+    try:
+        assert recent_store([str(a)]) == str(entry_of(cache) / "ox")
+        assert recent_store(["-"]) is None and recent_store([str(tmp_path / "other.ttl")]) is None
+        for bad in ("../../etc", "0" * 31, "Z" * 32, 7, None):  # a record that is not a key names nothing
+            (cache / "recent.json").write_text(json.dumps({str(a): bad}))
+            assert recent_store([str(a)]) is None, bad
+        (cache / "recent.json").write_text(json.dumps({str(a): entry_of(cache).name}))
+        os.chmod(cache / "recent.json", 0o666)  # writable by others: not read
+        assert recent_store([str(a)]) is None
+    finally:
+        os.environ["ALIGNKG_CACHE_DIR"] = saved
+
+
+def test_a_wrong_guess_of_the_store_is_not_used(tmp_path):
+    """The query's process opens early the store recent.json names for the files; when the command
+    then finds another store (the record is stale, or was tampered with), the answer comes from the
+    right one: file A's, never file B's."""
+    command = ("sparql", _ONLY)
+    cache = tmp_path / "cache"
+    a, b = _two_graphs(tmp_path)
+    assert cli(cache, "sparql", _ONLY, "--data", b)[0] == 0  # B's entry exists
+    code, right, err = cli(cache, *command, "--format", "csv", "--data", a)  # A's, with no record for A yet
+    assert code == 0 and right.splitlines()[1:] == ["only in A"], (right, err)
+    key_a = json.loads((cache / "recent.json").read_text())[str(a)]
+    [key_b] = [p.name for p in cache.iterdir() if len(p.name) == 32 and p.name != key_a]
+    (cache / "recent.json").write_text(json.dumps({str(a): key_b}))  # A now "uses" B's store
+    os.chmod(cache / "recent.json", 0o600)
+    assert cli(cache, *command, "--format", "csv", "--data", a) == (0, right, "")
+    assert json.loads((cache / "recent.json").read_text())[str(a)] == key_a  # and the record is put right

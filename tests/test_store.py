@@ -66,7 +66,7 @@ def test_warm_start_opens_the_entry_and_rebuilds_nothing(tmp_path, reference):
     code, out, err = cli(tmp_path, *ARGS)
     assert code == 0 and out == reference and err == ""
     assert snapshot(entry) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([entry.name, "digests.json"])  # no build left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([entry.name, "digests.json", "recent.json"])  # no build left
     assert not list(tmp_path.rglob("*.pickle"))
 
 
