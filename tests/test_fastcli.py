@@ -89,7 +89,7 @@ def test_the_fast_lane_reads_a_command_line_as_click_does():
     ["query", "x", "--format", "json", "--format", "csv"], ["query", "x", "-pk=v"], ["query", "x", "--", "y"],
     ["query", "x", "--limit", "0"], ["query", "x", "--timeout", "inf"], ["query", "x", "--format", "JSON"],
     ["query", "x", "--help"], ["sparql", "-h"], ["sparql", "a", "b"], ["list"], [], ["--version"],
-    ["sparql", "--file"], ["query", "x", "--param", "-k=v"],
+    ["sparql", "--file"], ["query", "x", "--param", "-k=v"], ["query", ""], ["query", "--format", "json", ""],
 ])
 def test_command_lines_left_to_click(argv):
     assert fastcli.read(argv) is None
@@ -125,6 +125,7 @@ _SELECT = "SELECT ?p ?l WHERE { ?p a akg:Proposal ; rdfs:label ?l } ORDER BY ?l"
     ["query", "direct-dependents", "-p", "target=no-such-thing-at-all"],
     ["query", "direct-dependents", "-p", "nope=1"],
     ["query", "no-such-query"],
+    ["query", ""],  # an empty NAME: click's command lists the gallery, as for no NAME
     ["query", "direct-dependents", "--data", "missing.ttl"],
     ["sparql", _SELECT, "--format", "tsv"],
     ["sparql", _SELECT, "--format", "json", "--timeout", "5"],
