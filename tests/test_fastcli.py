@@ -156,3 +156,47 @@ def test_the_fast_lane_imports_no_click(tmp_path):
         proc = subprocess.run([sys.executable, "-c", script, str(ROOT), *args], capture_output=True, text=True,
                               env=env, timeout=300)
         assert proc.stderr.splitlines()[-1] == expected, (args, proc.stderr)
+
+
+def _lanes(tmp_path):
+    """The command prefixes of the fast lane and of the click application, and the environment they run in."""
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path / "cache")}
+    return ([sys.executable, str(ROOT / "cli.py")], [sys.executable, "-c", _CLICK, str(ROOT)]), env
+
+
+@pytest.mark.parametrize("args", [
+    ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--format", "json"],  # some 1.5 MB: more than a pipe holds
+    ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--format", "tsv", "--format", "csv"],  # repeated: click's
+])
+def test_a_reader_that_goes_away_ends_both_lanes_quietly(args, tmp_path):
+    """``| head -c 1``: exit 0 and nothing on stderr in both lanes (click's main made EPIPE exit 1)."""
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.Popen([*lane, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                cwd=tmp_path)
+        assert proc.stdout.read(1)
+        proc.stdout.close()  # the reader goes away mid-answer
+        err = proc.stderr.read()
+        assert (proc.wait(timeout=300), err) == (0, b""), lane
+
+
+def test_an_interrupted_query_ends_both_lanes_with_one_line(tmp_path):
+    """^C while the query runs: 'interrupted', exit 130, one line (click's main added a blank line before it)."""
+    import signal
+    import time
+
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.Popen([*lane, "sparql", query, "--timeout", "60"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, cwd=tmp_path,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        children = f"/proc/{proc.pid}/task/{proc.pid}/children"
+        deadline = time.monotonic() + 120
+        while not open(children).read().strip():  # the query's process is forked: the command runs
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert (proc.returncode, out, err) == (130, b"", b"alignkg: error: interrupted\n"), lane
