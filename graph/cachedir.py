@@ -64,7 +64,7 @@ def _recent(directory: Path) -> dict:
         fh, _ = open_regular(directory / RECENT, _RECENT_BYTES)
         with fh:
             record = json.loads(fh.read(_RECENT_BYTES))
-    except (CacheEntryError, OSError, ValueError, UnicodeDecodeError):
+    except (CacheEntryError, OSError, ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: damaged
         return {}
     return record if isinstance(record, dict) else {}
 

@@ -258,3 +258,19 @@ def test_a_wrong_guess_of_the_store_is_not_used(tmp_path):
     os.chmod(cache / "recent.json", 0o600)
     assert cli(cache, *command, "--format", "csv", "--data", a) == (0, right, "")
     assert json.loads((cache / "recent.json").read_text())[str(a)] == key_a  # and the record is put right
+
+
+@pytest.mark.parametrize("record", ["recent.json", "digests.json", "meta.json"])
+def test_a_cache_record_nested_too_deep_is_damage_not_a_crash(tmp_path, record):
+    """A record json cannot read for its depth (RecursionError, not ValueError) is a damaged record:
+    ignored or rebuilt, the right answer, exit 0 -- it was an internal error, exit 70, in both lanes."""
+    cache = tmp_path / "cache"
+    a, _ = _two_graphs(tmp_path)
+    code, right, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
+    assert code == 0 and right.splitlines()[1:] == ["only in A"], (right, err)
+    path = entry_of(cache) / record if record == "meta.json" else cache / record
+    path.write_text("[" * 30000 + "]" * 30000)  # under each record's size cap
+    os.chmod(path, 0o600)
+    code, out, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
+    assert (code, out) == (0, right), err
+    assert "internal error" not in err
