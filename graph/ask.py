@@ -14,8 +14,24 @@ from . import exits
 
 
 def write(text: str, err: bool = False) -> None:
-    """Write ``text`` to stdout (or stderr) and flush, as ``click.echo(text, nl=False)`` does."""
+    """Write ``text`` to stdout (or stderr) and flush, as ``click.echo(text, nl=False)`` does.
+
+    As click does, a stream that says it is ASCII (``PYTHONIOENCODING=ascii``) is given UTF-8, with
+    what UTF-8 cannot hold replaced, rather than failing on the first non-ASCII character.
+    """
+    import codecs
+
     stream = sys.stderr if err else sys.stdout
+    binary = getattr(stream, "buffer", None)
+    try:
+        ascii_only = codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "ascii"
+    except LookupError:
+        ascii_only = False
+    if ascii_only and binary is not None:
+        stream.flush()
+        binary.write(text.encode("utf-8", "replace"))
+        binary.flush()
+        return
     stream.write(text)
     stream.flush()
 

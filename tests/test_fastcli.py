@@ -200,3 +200,17 @@ def test_an_interrupted_query_ends_both_lanes_with_one_line(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert (proc.returncode, out, err) == (130, b"", b"alignkg: error: interrupted\n"), lane
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_non_ascii_answer_on_an_ascii_stdout(fmt, tmp_path):
+    """PYTHONIOENCODING=ascii: the answer comes in UTF-8, exit 0, in both lanes, as click.echo gave it
+    before the lanes shared ask.write (which failed with UnicodeEncodeError: exit 70)."""
+    lanes, env = _lanes(tmp_path)
+    env["PYTHONIOENCODING"] = "ascii"
+    query = 'SELECT ?x WHERE { VALUES ?x { "\u00e9t\u00e9 \u2013 \u6f22" } }'
+    for lane in lanes:
+        proc = subprocess.run([*lane, "sparql", query, "--format", fmt], capture_output=True, env=env, cwd=tmp_path,
+                              timeout=300)
+        assert proc.returncode == 0 and proc.stderr == b"", (lane, proc.stderr)
+        assert "\u00e9t\u00e9 \u2013 \u6f22" in proc.stdout.decode("utf-8"), lane
