@@ -83,6 +83,12 @@ def recent_store(data) -> str | None:
     name = _inputs(data)
     if directory is None or name is None:
         return None
+    try:  # as the store itself (alignkg.store._private_dir): nothing from a directory others can write
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        return None
     key = _recent(directory).get(name)
     return str(directory / key / "ox") if _is_key(key) else None
 

@@ -238,6 +238,11 @@ def test_the_store_a_data_file_used_last_is_recorded_as_a_key(tmp_path):
         (cache / "recent.json").write_text(json.dumps({str(a): entry_of(cache).name}))
         os.chmod(cache / "recent.json", 0o666)  # writable by others: not read
         assert recent_store([str(a)]) is None
+        os.chmod(cache / "recent.json", 0o600)
+        assert recent_store([str(a)]) == str(entry_of(cache) / "ox")
+        os.chmod(cache, 0o777)  # a cache directory others can write: the store is not used, nor guessed
+        assert recent_store([str(a)]) is None
+        os.chmod(cache, 0o700)
     finally:
         os.environ["ALIGNKG_CACHE_DIR"] = saved
 
