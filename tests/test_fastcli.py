@@ -214,3 +214,27 @@ def test_a_non_ascii_answer_on_an_ascii_stdout(fmt, tmp_path):
                               timeout=300)
         assert proc.returncode == 0 and proc.stderr == b"", (lane, proc.stderr)
         assert "\u00e9t\u00e9 \u2013 \u6f22" in proc.stdout.decode("utf-8"), lane
+
+
+@pytest.mark.parametrize("closed, args, expected", [
+    (1, ["sparql", _SELECT, "--format", "json"], (2, "alignkg: error: stdout: cannot write (Bad file descriptor)\n")),
+    (1, ["query", "direct-dependents", "-p", "target=HCH"],
+     (2, "alignkg: error: stdout: cannot write (Bad file descriptor)\n")),
+    (2, ["sparql", _SELECT, "--format", "csv", "--limit", "1"], (0, None)),  # its note has nowhere to go
+    (2, ["sparql", "SELECT ?x WHERE { ?x akg:noSuchProperty ?y }"], (0, None)),  # 'no results' neither
+    (2, ["sparql", "SELEC oops"], (2, None)),
+])
+def test_a_closed_stdout_or_stderr_is_not_an_internal_error(closed, args, expected, tmp_path):
+    """Started with stdout closed (``>&-``): exit 2 with one line, as for /dev/full; with stderr closed
+    (``2>&-``): the answer and the exit code of an open stderr. Both lanes; it was exit 70 with a traceback."""
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.run([*lane, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+                              preexec_fn=lambda: os.close(closed))
+        code, message = expected
+        assert proc.returncode == code, (lane, proc.stderr)
+        if message is not None:
+            assert proc.stderr == message, lane
+        if closed == 2:  # the same answer as with stderr open
+            open_ = subprocess.run([*lane, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+            assert (proc.returncode, proc.stdout) == (open_.returncode, open_.stdout), lane
