@@ -103,12 +103,16 @@ def remember(directory: Path, data, key: str) -> None:
         return
     record.pop(name, None)
     record[name] = key  # most recent last
-    record = dict(list(record.items())[-_RECENT_MAX:])
+    items = list(record.items())[-_RECENT_MAX:]
+    text = json.dumps(dict(items))
+    while len(text) > _RECENT_BYTES:  # long names: the oldest go, or the whole record would be unreadable
+        items = items[1:]
+        text = json.dumps(dict(items))
     tmp = directory / f".{RECENT}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with open(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh)
+            fh.write(text)
         os.replace(tmp, directory / RECENT)
     except OSError:
         try:

@@ -279,3 +279,21 @@ def test_a_cache_record_nested_too_deep_is_damage_not_a_crash(tmp_path, record):
     code, out, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
     assert (code, out) == (0, right), err
     assert "internal error" not in err
+
+
+def test_recent_json_keeps_the_newest_records_when_names_are_long(tmp_path, monkeypatch):
+    """64 records of names up to 4096 characters outgrow the 64 KiB recent.json may have: the oldest
+    records go, not the whole record (it was written too big, read as damaged, and started afresh)."""
+    from alignkg.cachedir import RECENT, recent_store, remember
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv("ALIGNKG_CACHE_DIR", str(cache))
+    folder = tmp_path / ("d" * 3000)
+    names = [[str(folder / f"{i}.ttl")] for i in range(30)]
+    for i, data in enumerate(names):
+        remember(cache, data, f"{i:032x}")
+        assert recent_store(data) == str(cache / f"{i:032x}" / "ox")
+    assert (cache / RECENT).stat().st_size <= 1 << 16
+    kept = [i for i, data in enumerate(names) if recent_store(data)]
+    assert kept == list(range(kept[0], 30)) and len(kept) >= 64 * 1024 // 3200, kept
