@@ -14,13 +14,41 @@ from . import exits
 
 
 def write(text: str, err: bool = False) -> None:
-    """Write ``text`` to stdout (or stderr) and flush, as ``click.echo(text, nl=False)`` does."""
+    """Write ``text`` to stdout (or stderr) and flush, as ``click.echo(text, nl=False)`` does.
+
+    As click does, a stream that says it is ASCII (``PYTHONIOENCODING=ascii``) is given UTF-8, with
+    what UTF-8 cannot hold replaced, rather than failing on the first non-ASCII character.
+    """
+    import codecs
+
     stream = sys.stderr if err else sys.stdout
+    if stream is None:  # started with the descriptor closed (``>&-``): notes are dropped, as click.echo drops
+        if err:         # them; an answer cannot be given (stdout: exit 2)
+            return
+        import errno
+        import os
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    binary = getattr(stream, "buffer", None)
+    try:
+        ascii_only = codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "ascii"
+    except LookupError:
+        ascii_only = False
+    if ascii_only and binary is not None:
+        stream.flush()
+        binary.write(text.encode("utf-8", "replace"))
+        binary.flush()
+        return
     stream.write(text)
     stream.flush()
 
 
 exits.STDOUT_WRITERS.add(write.__code__)  # an OSError inside it is the user's stdout failing (exit 2)
+
+
+def _on_terminal() -> bool:
+    """True when stderr is a terminal (a person reads): False also when it was closed at start (``2>&-``)."""
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 def note(line: str) -> None:
@@ -60,7 +88,7 @@ def answer(source, text, bindings, fmt, timeout, limit, pool=None) -> None:
 
     form = sq.check(text)
     # on a terminal the answer is small and read by a person, who is told when it is empty
-    if not sq.native(form, fmt) or sys.stderr.isatty():
+    if not sq.native(form, fmt) or _on_terminal():
         emit(sq.execute(source, text, bindings, timeout=timeout, limit=limit, pool=pool), fmt)
         return
     stream = sq.open_stream(source, text, bindings, fmt=fmt, timeout=timeout, limit=limit, pool=pool)
@@ -88,5 +116,5 @@ def emit(result, fmt: str) -> None:
         note("alignkg: note: results cut at the --limit")
     empty = (result.type == "SELECT" and not result.rows) or (result.type in ("CONSTRUCT", "DESCRIBE")
                                                                and not result.triples)
-    if empty and (fmt == "table" or sys.stderr.isatty()):
+    if empty and (fmt == "table" or _on_terminal()):
         note("no results")  # stdout keeps the format's own empty answer

@@ -64,7 +64,7 @@ def _recent(directory: Path) -> dict:
         fh, _ = open_regular(directory / RECENT, _RECENT_BYTES)
         with fh:
             record = json.loads(fh.read(_RECENT_BYTES))
-    except (CacheEntryError, OSError, ValueError, UnicodeDecodeError):
+    except (CacheEntryError, OSError, ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: damaged
         return {}
     return record if isinstance(record, dict) else {}
 
@@ -83,6 +83,12 @@ def recent_store(data) -> str | None:
     name = _inputs(data)
     if directory is None or name is None:
         return None
+    try:  # as the store itself (alignkg.store._private_dir): nothing from a directory others can write
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        return None
     key = _recent(directory).get(name)
     return str(directory / key / "ox") if _is_key(key) else None
 
@@ -97,12 +103,16 @@ def remember(directory: Path, data, key: str) -> None:
         return
     record.pop(name, None)
     record[name] = key  # most recent last
-    record = dict(list(record.items())[-_RECENT_MAX:])
+    items = list(record.items())[-_RECENT_MAX:]
+    text = json.dumps(dict(items))
+    while len(text) > _RECENT_BYTES:  # long names: the oldest go, or the whole record would be unreadable
+        items = items[1:]
+        text = json.dumps(dict(items))
     tmp = directory / f".{RECENT}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with open(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh)
+            fh.write(text)
         os.replace(tmp, directory / RECENT)
     except OSError:
         try:

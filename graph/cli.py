@@ -45,6 +45,19 @@ class AlignGroup(click.Group):
             sys.exit(code)
         return code
 
+    def invoke(self, ctx):
+        """Run the command; a closed stdout or ^C ends it as in the fast lane (:func:`alignkg.exits.outcome`).
+
+        click's own ``main`` would otherwise catch them first: EPIPE became exit 1 (the code of
+        data that does not conform) and ^C printed a blank line before the one line.
+        """
+        from . import exits
+
+        try:
+            return super().invoke(ctx)
+        except (BrokenPipeError, KeyboardInterrupt) as exc:
+            return exits.outcome(exc)
+
 
 def read_options(func):
     """The options every read command shares: --format and --data."""

@@ -26,7 +26,7 @@ def fail(message: str, code: int) -> int:
     try:
         sys.stderr.write(line)
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: stderr is None, started closed (``2>&-``)
         pass
     return code
 
@@ -89,13 +89,15 @@ def finish(code: int) -> None:
 
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with the descriptor closed
+            sys.stdout.flush()
     except BrokenPipeError:  # the reader went away: nothing more to say
         pass
     except OSError as exc:
         code = fail(f"stdout: cannot write ({exc.strerror or exc})", 2)
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
     except OSError:
         pass
     os._exit(code)

@@ -129,8 +129,8 @@ def read(argv: list) -> tuple | None:
         if value is None:
             return None
         values[parameter] = value
-    if positional is None and command == "query":
-        return None  # ``query`` alone lists the gallery
+    if not positional and command == "query":
+        return None  # ``query`` alone (or ``query ''``: click's command tests ``not name``) lists the gallery
     values[_POSITIONAL[command]] = positional
     return command, values
 

@@ -217,7 +217,7 @@ class _Digests:
                 known = json.loads(fh.read(_META_MAX))
             if isinstance(known, dict):
                 self.known = known
-        except (CacheEntryError, ValueError, UnicodeDecodeError, OSError):
+        except (CacheEntryError, ValueError, UnicodeDecodeError, OSError, RecursionError):  # damaged: hashed afresh
             pass
 
     def get(self, path):
@@ -431,7 +431,7 @@ class Store:
             raw = fh.read(_META_MAX)
         try:
             meta = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than json reads
             raise CacheEntryError("meta.json is not JSON") from None
         if not (isinstance(meta, dict) and meta.get("format") == "alignkg-cache"
                 and meta.get("version") == CACHE_FORMAT and meta.get("key") == self.key

@@ -89,7 +89,7 @@ def test_the_fast_lane_reads_a_command_line_as_click_does():
     ["query", "x", "--format", "json", "--format", "csv"], ["query", "x", "-pk=v"], ["query", "x", "--", "y"],
     ["query", "x", "--limit", "0"], ["query", "x", "--timeout", "inf"], ["query", "x", "--format", "JSON"],
     ["query", "x", "--help"], ["sparql", "-h"], ["sparql", "a", "b"], ["list"], [], ["--version"],
-    ["sparql", "--file"], ["query", "x", "--param", "-k=v"],
+    ["sparql", "--file"], ["query", "x", "--param", "-k=v"], ["query", ""], ["query", "--format", "json", ""],
 ])
 def test_command_lines_left_to_click(argv):
     assert fastcli.read(argv) is None
@@ -125,6 +125,7 @@ _SELECT = "SELECT ?p ?l WHERE { ?p a akg:Proposal ; rdfs:label ?l } ORDER BY ?l"
     ["query", "direct-dependents", "-p", "target=no-such-thing-at-all"],
     ["query", "direct-dependents", "-p", "nope=1"],
     ["query", "no-such-query"],
+    ["query", ""],  # an empty NAME: click's command lists the gallery, as for no NAME
     ["query", "direct-dependents", "--data", "missing.ttl"],
     ["sparql", _SELECT, "--format", "tsv"],
     ["sparql", _SELECT, "--format", "json", "--timeout", "5"],
@@ -155,3 +156,85 @@ def test_the_fast_lane_imports_no_click(tmp_path):
         proc = subprocess.run([sys.executable, "-c", script, str(ROOT), *args], capture_output=True, text=True,
                               env=env, timeout=300)
         assert proc.stderr.splitlines()[-1] == expected, (args, proc.stderr)
+
+
+def _lanes(tmp_path):
+    """The command prefixes of the fast lane and of the click application, and the environment they run in."""
+    env = {**os.environ, "ALIGNKG_CACHE_DIR": str(tmp_path / "cache")}
+    return ([sys.executable, str(ROOT / "cli.py")], [sys.executable, "-c", _CLICK, str(ROOT)]), env
+
+
+@pytest.mark.parametrize("args", [
+    ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--format", "json"],  # some 1.5 MB: more than a pipe holds
+    ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--format", "tsv", "--format", "csv"],  # repeated: click's
+])
+def test_a_reader_that_goes_away_ends_both_lanes_quietly(args, tmp_path):
+    """``| head -c 1``: exit 0 and nothing on stderr in both lanes (click's main made EPIPE exit 1)."""
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.Popen([*lane, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                cwd=tmp_path)
+        assert proc.stdout.read(1)
+        proc.stdout.close()  # the reader goes away mid-answer
+        err = proc.stderr.read()
+        assert (proc.wait(timeout=300), err) == (0, b""), lane
+
+
+def test_an_interrupted_query_ends_both_lanes_with_one_line(tmp_path):
+    """^C while the query runs: 'interrupted', exit 130, one line (click's main added a blank line before it)."""
+    import signal
+    import time
+
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.Popen([*lane, "sparql", query, "--timeout", "60"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, cwd=tmp_path,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        children = f"/proc/{proc.pid}/task/{proc.pid}/children"
+        deadline = time.monotonic() + 120
+        while not open(children).read().strip():  # the query's process is forked: the command runs
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert (proc.returncode, out, err) == (130, b"", b"alignkg: error: interrupted\n"), lane
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_non_ascii_answer_on_an_ascii_stdout(fmt, tmp_path):
+    """PYTHONIOENCODING=ascii: the answer comes in UTF-8, exit 0, in both lanes, as click.echo gave it
+    before the lanes shared ask.write (which failed with UnicodeEncodeError: exit 70)."""
+    lanes, env = _lanes(tmp_path)
+    env["PYTHONIOENCODING"] = "ascii"
+    query = 'SELECT ?x WHERE { VALUES ?x { "\u00e9t\u00e9 \u2013 \u6f22" } }'
+    for lane in lanes:
+        proc = subprocess.run([*lane, "sparql", query, "--format", fmt], capture_output=True, env=env, cwd=tmp_path,
+                              timeout=300)
+        assert proc.returncode == 0 and proc.stderr == b"", (lane, proc.stderr)
+        assert "\u00e9t\u00e9 \u2013 \u6f22" in proc.stdout.decode("utf-8"), lane
+
+
+@pytest.mark.parametrize("closed, args, expected", [
+    (1, ["sparql", _SELECT, "--format", "json"], (2, "alignkg: error: stdout: cannot write (Bad file descriptor)\n")),
+    (1, ["query", "direct-dependents", "-p", "target=HCH"],
+     (2, "alignkg: error: stdout: cannot write (Bad file descriptor)\n")),
+    (2, ["sparql", _SELECT, "--format", "csv", "--limit", "1"], (0, None)),  # its note has nowhere to go
+    (2, ["sparql", "SELECT ?x WHERE { ?x akg:noSuchProperty ?y }"], (0, None)),  # 'no results' neither
+    (2, ["sparql", "SELEC oops"], (2, None)),
+])
+def test_a_closed_stdout_or_stderr_is_not_an_internal_error(closed, args, expected, tmp_path):
+    """Started with stdout closed (``>&-``): exit 2 with one line, as for /dev/full; with stderr closed
+    (``2>&-``): the answer and the exit code of an open stderr. Both lanes; it was exit 70 with a traceback."""
+    lanes, env = _lanes(tmp_path)
+    for lane in lanes:
+        proc = subprocess.run([*lane, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+                              preexec_fn=lambda: os.close(closed))
+        code, message = expected
+        assert proc.returncode == code, (lane, proc.stderr)
+        if message is not None:
+            assert proc.stderr == message, lane
+        if closed == 2:  # the same answer as with stderr open
+            open_ = subprocess.run([*lane, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+            assert (proc.returncode, proc.stdout) == (open_.returncode, open_.stdout), lane

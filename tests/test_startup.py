@@ -238,6 +238,11 @@ def test_the_store_a_data_file_used_last_is_recorded_as_a_key(tmp_path):
         (cache / "recent.json").write_text(json.dumps({str(a): entry_of(cache).name}))
         os.chmod(cache / "recent.json", 0o666)  # writable by others: not read
         assert recent_store([str(a)]) is None
+        os.chmod(cache / "recent.json", 0o600)
+        assert recent_store([str(a)]) == str(entry_of(cache) / "ox")
+        os.chmod(cache, 0o777)  # a cache directory others can write: the store is not used, nor guessed
+        assert recent_store([str(a)]) is None
+        os.chmod(cache, 0o700)
     finally:
         os.environ["ALIGNKG_CACHE_DIR"] = saved
 
@@ -258,3 +263,37 @@ def test_a_wrong_guess_of_the_store_is_not_used(tmp_path):
     os.chmod(cache / "recent.json", 0o600)
     assert cli(cache, *command, "--format", "csv", "--data", a) == (0, right, "")
     assert json.loads((cache / "recent.json").read_text())[str(a)] == key_a  # and the record is put right
+
+
+@pytest.mark.parametrize("record", ["recent.json", "digests.json", "meta.json"])
+def test_a_cache_record_nested_too_deep_is_damage_not_a_crash(tmp_path, record):
+    """A record json cannot read for its depth (RecursionError, not ValueError) is a damaged record:
+    ignored or rebuilt, the right answer, exit 0 -- it was an internal error, exit 70, in both lanes."""
+    cache = tmp_path / "cache"
+    a, _ = _two_graphs(tmp_path)
+    code, right, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
+    assert code == 0 and right.splitlines()[1:] == ["only in A"], (right, err)
+    path = entry_of(cache) / record if record == "meta.json" else cache / record
+    path.write_text("[" * 30000 + "]" * 30000)  # under each record's size cap
+    os.chmod(path, 0o600)
+    code, out, err = cli(cache, "sparql", _ONLY, "--format", "csv", "--data", a)
+    assert (code, out) == (0, right), err
+    assert "internal error" not in err
+
+
+def test_recent_json_keeps_the_newest_records_when_names_are_long(tmp_path, monkeypatch):
+    """64 records of names up to 4096 characters outgrow the 64 KiB recent.json may have: the oldest
+    records go, not the whole record (it was written too big, read as damaged, and started afresh)."""
+    from alignkg.cachedir import RECENT, recent_store, remember
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv("ALIGNKG_CACHE_DIR", str(cache))
+    folder = tmp_path / ("d" * 3000)
+    names = [[str(folder / f"{i}.ttl")] for i in range(30)]
+    for i, data in enumerate(names):
+        remember(cache, data, f"{i:032x}")
+        assert recent_store(data) == str(cache / f"{i:032x}" / "ox")
+    assert (cache / RECENT).stat().st_size <= 1 << 16
+    kept = [i for i, data in enumerate(names) if recent_store(data)]
+    assert kept == list(range(kept[0], 30)) and len(kept) >= 64 * 1024 // 3200, kept
