@@ -37,6 +37,20 @@ def cache_dir() -> Path | None:
     return Path(base) / "alignkg"
 
 
+def private(st, kind=stat.S_ISDIR) -> bool:
+    """Whether ``st`` (an ``os.lstat`` result) is a ``kind`` (a directory) of this user that no one else can write.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()  # 0700
+    >>> private(os.lstat(d)), private(os.lstat(d), stat.S_ISREG)
+    (True, False)
+    >>> os.chmod(d, 0o777); private(os.lstat(d))
+    False
+    >>> os.rmdir(d)
+    """
+    return kind(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
 def open_regular(path: Path, max_size: int):
     """Open ``path`` for reading only if it is a regular file of ours, without following links
     or blocking on a FIFO; return (file object, size)."""
@@ -45,7 +59,7 @@ def open_regular(path: Path, max_size: int):
     except OSError as exc:
         raise CacheEntryError(f"{path.name}: {exc.strerror or exc}") from None
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > max_size:
+    if not private(st, stat.S_ISREG) or st.st_size > max_size:
         os.close(fd)
         raise CacheEntryError(f"{path.name}: not a regular private file")
     return open(fd, "rb"), st.st_size  # builtin open on the fd (not os.fdopen, which tests replace)
@@ -87,7 +101,7 @@ def recent_store(data) -> str | None:
         st = os.lstat(directory)
     except OSError:
         return None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+    if not private(st):
         return None
     key = _recent(directory).get(name)
     return str(directory / key / "ox") if _is_key(key) else None

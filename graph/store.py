@@ -37,7 +37,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__
-from .cachedir import CacheEntryError, cache_dir, remember
+from .cachedir import CacheEntryError, cache_dir, private, remember
 from .cachedir import open_regular as _open_regular
 from .parse import file_digest, format_of, max_input_bytes, ontology_files, read_bytes
 
@@ -76,7 +76,7 @@ def _private_dir(directory: Path, quiet: bool = False) -> bool:
         st = os.lstat(directory)
     except OSError:
         return False
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+    if not private(st):
         if not quiet:
             note(f"cache directory {directory} is not a private directory of this user; not using it")
         return False
@@ -636,7 +636,7 @@ class Store:
         recorded = self._meta.get("ox", {})
         try:
             st = os.lstat(entry.ox_dir)
-            ok = stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+            ok = private(st)
             actual = _tree_sizes(entry.ox_dir) if ok else None
         except OSError:
             actual = None
